@@ -1,0 +1,57 @@
+"""One Settings object, read from the environment (prefix AIES_) or a dotenv-style settings file.
+
+Built once at start-up and passed down; nothing reads settings at import time.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from huggingface_hub.utils import HFValidationError, validate_repo_id
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Where the data lives. `backend="local"` needs nothing; `"hub"` needs the two repo ids."""
+
+    model_config = SettingsConfigDict(env_prefix="AIES_", extra="forbid")
+
+    backend: Literal["local", "hub"] = "local"
+    data_dir: Path = Field(default=Path("data"), description="Local store: holds requests/ and results/.")
+    requests_repo: str | None = Field(default=None, description="Hub dataset repo id of the requests.")
+    results_repo: str | None = Field(default=None, description="Hub dataset repo id of the results.")
+    hub_endpoint: str = "https://huggingface.co"
+    hf_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("AIES_HF_TOKEN", "HF_TOKEN"))
+    cache_dir: Path = Field(default=Path(".cache/aies"), description="Hub backend: download cache.")
+
+    @model_validator(mode="after")
+    def _hub_needs_repos(self) -> Settings:
+        if self.backend == "hub":
+            for name in ("requests_repo", "results_repo"):
+                repo_id = getattr(self, name)
+                if not repo_id:
+                    raise ValueError(f"AIES_{name.upper()} must be set when AIES_BACKEND is 'hub'")
+                try:
+                    validate_repo_id(repo_id)
+                except HFValidationError as err:
+                    raise ValueError(f"AIES_{name.upper()}={repo_id!r} is not a valid repo id: {err}") from None
+                if "/" not in repo_id:
+                    raise ValueError(f"AIES_{name.upper()}={repo_id!r} must be 'namespace/name'")
+        return self
+
+
+def load_settings(settings_file: Path | None = None) -> Settings:
+    """Settings from the environment, plus the dotenv file named here or by AIES_SETTINGS_FILE.
+
+    Environment variables win over the file. A named file that does not exist is an error.
+    """
+    named = settings_file or os.environ.get("AIES_SETTINGS_FILE")
+    if named is None:
+        return Settings()
+    path = Path(named)
+    if not path.is_file():
+        raise FileNotFoundError(f"settings file {path} does not exist")
+    return Settings(_env_file=path)  # type: ignore[call-arg]

@@ -1,0 +1,1 @@
+"""The leaderboard readers see, and the maintainers' commands (`python -m leaderboard`)."""

@@ -1,0 +1,46 @@
+"""Shared fixtures: both store backends (the Hub one against a real local HTTP server)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+# Before anything imports huggingface_hub or gradio: no network, no telemetry.
+os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+os.environ.setdefault("HF_HUB_DISABLE_XET", "1")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+os.environ.pop("HF_TOKEN", None)
+
+import pytest  # noqa: E402
+from huggingface_hub import HfApi  # noqa: E402
+
+from core.store import Store  # noqa: E402
+from core.store.hub import HubStore  # noqa: E402
+from core.store.local import LocalStore  # noqa: E402
+from tests.hub_server import LocalHubServer  # noqa: E402
+
+HUB_TOKEN = "hf_test_secret_token_0123456789"
+
+
+@pytest.fixture(scope="session")
+def hub_server():
+    with LocalHubServer(token=HUB_TOKEN, user="tester") as server:
+        yield server
+
+
+@pytest.fixture
+def hub_api(hub_server) -> HfApi:
+    return HfApi(endpoint=hub_server.url, token=HUB_TOKEN)
+
+
+def make_hub_store(hub_server, tmp_path, name: str = "store") -> HubStore:
+    api = HfApi(endpoint=hub_server.url, token=HUB_TOKEN)
+    return HubStore(f"tester/{name}-{uuid.uuid4().hex[:8]}", api=api, cache_dir=tmp_path / "hub-cache")
+
+
+@pytest.fixture(params=["local", "hub"])
+def store(request, tmp_path) -> Store:
+    """One empty repository, on each backend in turn."""
+    if request.param == "local":
+        return LocalStore(tmp_path / "repo")
+    return make_hub_store(request.getfixturevalue("hub_server"), tmp_path)

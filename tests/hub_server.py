@@ -1,0 +1,721 @@
+"""In-memory fake of the Hugging Face Hub HTTP API, for tests.
+
+``LocalHubServer`` is a stdlib-only HTTP server (``http.server.ThreadingHTTPServer``)
+that speaks the subset of the Hub wire protocol used by the real ``huggingface_hub``
+0.36 client (``HfApi``, ``hf_hub_download``, ``HfFileSystem``) and by ``datasets``.
+Tests run Hub-backed storage code against it over real HTTP instead of mocking
+the client.  Everything lives in memory and disappears with the server.
+
+Implemented (model / dataset / space repos; repo ids must be ``namespace/name``):
+
+* ``POST /api/repos/create`` (409 + ``url`` in the body when it exists, which
+  ``create_repo(exist_ok=True)`` needs), ``DELETE /api/repos/delete``
+* ``GET /api/{type}s/{id}[/revision/{rev}]``: repo/model/dataset info (sha, siblings)
+* ``GET /api/{type}s/{id}/tree/{rev}[/{path}]`` (``recursive``, ``expand``)
+* ``POST /api/{type}s/{id}/paths-info/{rev}`` (form-encoded ``paths``, ``expand``)
+* ``POST /api/{type}s/{id}/preupload/{rev}``: ``lfs`` for binary extensions, files
+  containing NUL bytes in the sample, or files >= 10 MB; ``regular`` otherwise.
+  The real Hub also returns the ``oid`` of the file already at that path, and the
+  client then skips unchanged files, but for an all-unchanged commit huggingface_hub
+  0.36 builds ``CommitInfo`` from ``f"{endpoint}/..."``, which raises ValueError unless
+  ``HF_ENDPOINT`` equals that endpoint at import.  So oids are only reported with
+  ``LocalHubServer(report_oids=True)``; by default an unchanged upload makes a commit.
+* ``POST /{prefix}{id}.git/info/lfs/objects/batch`` answering with the ``basic``
+  transfer, a ``PUT`` upload href and a ``verify`` href served by this server
+* ``POST /api/{type}s/{id}/commit/{rev}`` (ndjson: header, file, lfsFile,
+  deletedFile, deletedFolder). Atomic: the ``parentCommit`` check and the write
+  happen under one lock; a stale parent gets 412 "A commit has happened since...".
+* ``GET /api/{type}s/{id}/refs``, ``GET /api/{type}s/{id}/commits/{rev}``
+* ``POST /api/validate-yaml``, ``GET /api/whoami-v2``
+* ``HEAD``/``GET /{prefix}{id}/resolve/{rev}/{path}`` with ``Range`` (206/416),
+  ``X-Repo-Commit``, ``ETag`` and, for LFS files, ``X-Linked-Etag``/``X-Linked-Size``.
+  LFS content is served directly (no redirect to a CDN).
+
+Not implemented: pull requests, branches/tags other than ``main``, pagination
+(every listing is one page), gated repos, Xet storage.
+
+Like the real Hub, ``create_repo`` makes an initial commit holding a
+``.gitattributes`` file, so a new repo already has a head sha, one commit, and
+``.gitattributes`` in its file listings.  Revisions are ``main`` (or
+``refs/heads/main``) or any full 40-hex commit sha; every commit is an immutable
+snapshot, so old shas keep serving old content.
+
+Auth: with ``token=...`` every write endpoint needs ``Authorization: Bearer <token>``
+(401 otherwise), and private repos are invisible (404) without it.  Reads of public
+repos never need it.  Without ``token`` the server accepts anything.  The server
+never logs anything (``log_message`` is silenced), so the token cannot leak into
+logs; ``request_log`` records only ``(method, path)`` (no query, no headers).
+
+Configuring the client in a test:
+
+* Pass ``endpoint=server.url`` explicitly: ``HfApi(endpoint=server.url, token=...)``,
+  ``hf_hub_download(..., endpoint=server.url, cache_dir=tmp_path)``,
+  ``HfFileSystem(endpoint=server.url, token=...)``.  ``huggingface_hub.constants``
+  reads ``HF_ENDPOINT`` (and ``HF_HUB_DISABLE_XET``, ``HF_HUB_OFFLINE``...) once, at
+  import time, so setting them from a test has no effect in-process.
+* ``datasets`` also reads ``HF_ENDPOINT`` at import (``datasets.config.HF_ENDPOINT``)
+  and ``hf://`` URLs resolve through ``constants.ENDPOINT``; run such code in a
+  subprocess with ``HF_ENDPOINT=server.url`` in its environment.
+* Xet: the client offers the ``xet`` transfer when ``hf_xet`` is installed, but this
+  server always answers ``"transfer": "basic"`` and never sends ``X-Xet-*`` headers,
+  so uploads and downloads use plain LFS/HTTP whatever ``HF_HUB_DISABLE_XET`` says.
+  Setting ``HF_HUB_DISABLE_XET=1`` in subprocess environments is still harmless.
+* To send no token at all (e.g. to test a 401), use ``HfApi(token=False)``:
+  ``token=None`` falls back to ``HF_TOKEN`` or the locally saved token.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import itertools
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cached_property
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import ClassVar
+from urllib.parse import parse_qs, unquote, urlsplit
+
+REPO_TYPES = ("model", "dataset", "space")
+_URL_PREFIX = {"model": "", "dataset": "datasets/", "space": "spaces/"}
+_TYPE_FROM_PREFIX = {"": "model", "datasets/": "dataset", "spaces/": "space"}
+LFS_SIZE_THRESHOLD = 10 * 1024 * 1024
+_LFS_EXTENSIONS_TEXT = """
+    .7z .arrow .avro .bin .bz2 .ckpt .feather .gguf .gz .h5 .jpeg .jpg .joblib .lz4 .mp3 .mp4
+    .msgpack .npy .npz .onnx .orc .parquet .pb .pickle .pkl .png .pt .pth .safetensors
+    .tar .tflite .tgz .wav .webp .xz .zip .zst
+"""
+LFS_EXTENSIONS = frozenset(_LFS_EXTENSIONS_TEXT.split())
+GITATTRIBUTES = b"".join(f"*{ext} filter=lfs diff=lfs merge=lfs -text\n".encode() for ext in sorted(LFS_EXTENSIONS))
+_SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+
+
+class HubError(Exception):
+    """An error reply: status, X-Error-Code / X-Error-Message headers, JSON body."""
+
+    def __init__(self, status: int, message: str, code: str | None = None, **extra: object) -> None:
+        super().__init__(message)
+        self.status, self.message, self.code = status, message, code
+        self.headers: dict[str, str] = {}
+        self.extra = extra
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _git_blob_sha(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _is_lfs(path: str, size: int, sample: bytes) -> bool:
+    ext = "." + path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
+    return ext in LFS_EXTENSIONS or size >= LFS_SIZE_THRESHOLD or b"\0" in sample
+
+
+def _clean_path(path: str) -> str:
+    path = path.strip("/")
+    if not path or any(part in ("", ".", "..") for part in path.split("/")):
+        raise HubError(400, f"Invalid path in repo: {path!r}")
+    return path
+
+
+@dataclass(frozen=True)
+class _File:
+    content: bytes
+    lfs: bool
+
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+    @cached_property
+    def pointer(self) -> bytes:
+        return b"version https://git-lfs.github.com/spec/v1\noid sha256:%s\nsize %d\n" % (
+            self.sha256.encode(),
+            len(self.content),
+        )
+
+    @cached_property
+    def blob_id(self) -> str:  # git oid: of the pointer file for LFS files, as on the Hub
+        return _git_blob_sha(self.pointer if self.lfs else self.content)
+
+
+@dataclass(frozen=True)
+class _Commit:
+    sha: str
+    parent: str | None
+    title: str
+    message: str
+    date: str
+    files: dict[str, _File]  # never mutated once the commit exists
+
+
+@dataclass
+class _Repo:
+    repo_type: str
+    repo_id: str
+    private: bool
+    created_at: str
+    commits: dict[str, _Commit]
+    branches: dict[str, str]
+    lfs_objects: dict[str, bytes]
+    pending_lfs: set[str]
+
+
+class _HTTPServer(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # the default backlog of 5 drops SYNs under concurrent clients (1 s retries)
+    hub: LocalHubServer
+
+
+class LocalHubServer:
+    """In-memory Hub; see the module docstring. Use as a context manager or start()/stop()."""
+
+    def __init__(self, *, token: str | None = None, user: str = "tester", report_oids: bool = False) -> None:
+        self._token = token
+        self.user = user
+        self.report_oids = report_oids
+        self.url = ""
+        self.request_log: list[tuple[str, str]] = []
+        self._lock = threading.RLock()
+        self._repos: dict[tuple[str, str], _Repo] = {}
+        self._httpd: _HTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    def __repr__(self) -> str:  # never shows the token
+        return f"LocalHubServer(url={self.url!r}, user={self.user!r})"
+
+    # -- lifecycle ---------------------------------------------------------
+    def start(self) -> LocalHubServer:
+        httpd = _HTTPServer(("127.0.0.1", 0), _Handler)
+        httpd.hub = self
+        self._httpd = httpd
+        self.url = f"http://127.0.0.1:{httpd.server_address[1]}"
+        self._thread = threading.Thread(
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="local-hub", daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
+
+    def __enter__(self) -> LocalHubServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- helpers for tests -------------------------------------------------
+    def head(self, repo_id: str, repo_type: str = "dataset") -> str | None:
+        """Current commit sha of ``main``, or None when the repo does not exist."""
+        with self._lock:
+            repo = self._repos.get((repo_type, repo_id))
+            return repo.branches.get("main") if repo else None
+
+    def commit_count(self, repo_id: str, repo_type: str = "dataset") -> int:
+        """Commits reachable from ``main``, including the initial ``.gitattributes`` one."""
+        with self._lock:
+            repo = self._get_repo(repo_type, repo_id, authorized=True)
+            return len(self._history(repo, repo.branches["main"]))
+
+    def files(self, repo_id: str, repo_type: str = "dataset", revision: str = "main") -> dict[str, bytes]:
+        """Snapshot contents at ``revision`` (branch or commit sha), ``.gitattributes`` included."""
+        with self._lock:
+            repo = self._get_repo(repo_type, repo_id, authorized=True)
+            return {p: f.content for p, f in self._resolve(repo, revision).files.items()}
+
+    def seed(self, repo_id: str, files: dict[str, bytes], repo_type: str = "model", message: str = "Seed files") -> str:
+        """Create the repo if needed and commit ``files`` to ``main``; returns the commit sha."""
+        with self._lock:
+            if (repo_type, repo_id) not in self._repos:
+                self._create_repo(repo_type, repo_id, private=False)
+            repo = self._repos[(repo_type, repo_id)]
+            snapshot = dict(repo.commits[repo.branches["main"]].files)
+            for path, content in files.items():
+                path = _clean_path(path)
+                snapshot[path] = _File(content, _is_lfs(path, len(content), content[:512]))
+                if snapshot[path].lfs:
+                    repo.lfs_objects[snapshot[path].sha256] = content
+            return self._add_commit(repo, "main", snapshot, message, "").sha
+
+    # -- state (callers hold self._lock) -----------------------------------
+    def _create_repo(self, repo_type: str, repo_id: str, private: bool) -> _Repo:
+        repo = _Repo(repo_type, repo_id, private, _now(), {}, {}, {}, set())
+        self._repos[(repo_type, repo_id)] = repo
+        self._add_commit(repo, "main", {".gitattributes": _File(GITATTRIBUTES, False)}, "initial commit", "")
+        return repo
+
+    def _add_commit(self, repo: _Repo, branch: str, files: dict[str, _File], title: str, message: str) -> _Commit:
+        parent = repo.branches.get(branch)
+        seed = f"{repo.repo_type}/{repo.repo_id}\n{parent}\n{len(repo.commits)}\n{time.time_ns()}\n{title}"
+        commit = _Commit(hashlib.sha1(seed.encode()).hexdigest(), parent, title, message, _now(), files)
+        repo.commits[commit.sha] = commit
+        repo.branches[branch] = commit.sha
+        return commit
+
+    def _get_repo(self, repo_type: str, repo_id: str, authorized: bool) -> _Repo:
+        repo = self._repos.get((repo_type, repo_id))
+        if repo is None or (repo.private and not authorized):
+            raise HubError(404, "Repository not found", "RepoNotFound")
+        return repo
+
+    def _resolve(self, repo: _Repo, revision: str) -> _Commit:
+        revision = revision.removeprefix("refs/heads/")
+        sha = repo.branches.get(revision) or (revision if _SHA_RE.match(revision) else None)
+        if sha is None or sha not in repo.commits:
+            raise HubError(404, f"Invalid rev id: {revision}", "RevisionNotFound")
+        return repo.commits[sha]
+
+    def _history(self, repo: _Repo, sha: str | None) -> list[_Commit]:
+        out = []
+        while sha is not None:
+            out.append(repo.commits[sha])
+            sha = repo.commits[sha].parent
+        return out
+
+    def _authorized(self, authorization: str | None) -> bool:
+        return self._token is None or authorization == f"Bearer {self._token}"
+
+
+def _view(files: dict[str, _File], path: str, is_dir: bool) -> object:
+    if not is_dir:
+        return files.get(path)
+    return {p: f for p, f in files.items() if p.startswith(path + "/")}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, like the real Hub; every reply has Content-Length
+    server_version = "LocalHubServer"
+    timeout = 30
+    disable_nagle_algorithm = True  # headers and body are separate writes: avoid 40 ms stalls
+    server: _HTTPServer
+
+    _API = r"^/api/(model|dataset|space)s/([^/]+/[^/]+)"
+    _GIT = r"^/(datasets/|spaces/)?([^/]+/[^/]+)"
+    _LFS = r"^/_lfs/(model|dataset|space)/([^/]+/[^/]+)/([0-9a-f]{64})"
+    ROUTES: ClassVar[list[tuple[str, str, str]]] = [
+        ("POST", r"^/api/repos/create$", "create_repo"),
+        ("DELETE", r"^/api/repos/delete$", "delete_repo"),
+        ("GET", r"^/api/whoami-v2$", "whoami"),
+        ("POST", r"^/api/validate-yaml$", "validate_yaml"),
+        ("GET", _API + r"(?:/revision/([^/]+))?$", "repo_info"),
+        ("GET", _API + r"/tree/([^/]+)(?:/(.*))?$", "tree"),
+        ("POST", _API + r"/paths-info/([^/]+)$", "paths_info"),
+        ("POST", _API + r"/preupload/([^/]+)$", "preupload"),
+        ("POST", _API + r"/commit/([^/]+)$", "commit"),
+        ("GET", _API + r"/refs$", "refs"),
+        ("GET", _API + r"/commits/([^/]+)$", "commits"),
+        ("POST", _GIT + r"\.git/info/lfs/objects/batch$", "lfs_batch"),
+        ("PUT", _LFS + r"$", "lfs_put"),
+        ("POST", _LFS + r"/verify$", "lfs_verify"),
+        ("GET", _GIT + r"/resolve/([^/]+)/(.+)$", "resolve"),
+        ("HEAD", _GIT + r"/resolve/([^/]+)/(.+)$", "resolve"),
+    ]
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass  # quiet; and the Authorization header must never end up in a log
+
+    # -- plumbing ----------------------------------------------------------
+    def do_GET(self) -> None:
+        self._dispatch()
+
+    do_HEAD = do_POST = do_PUT = do_DELETE = do_GET
+
+    def _dispatch(self) -> None:
+        body = self._read_body()  # always drain the body first, even for error replies
+        split = urlsplit(self.path)
+        hub = self.server.hub
+        hub.request_log.append((self.command, split.path))
+        self.body, self.query = body, parse_qs(split.query, keep_blank_values=True)
+        try:
+            for method, pattern, name in self.ROUTES:
+                match = re.match(pattern, split.path)
+                if match and method == self.command:
+                    args = [unquote(g) if g is not None else None for g in match.groups()]
+                    status, payload, headers = getattr(self, "h_" + name)(*args)
+                    break
+            else:
+                raise HubError(404, f"No route for {self.command} {split.path}")
+        except HubError as err:
+            headers = {"X-Error-Message": " ".join(err.message.split())[:500], **err.headers}
+            if err.code:
+                headers["X-Error-Code"] = err.code
+            status, payload = err.status, {"error": err.message, **err.extra}
+        except Exception as exc:  # a bug in the fake: report it rather than hang the client
+            status, payload, headers = 500, {"error": f"{type(exc).__name__}: {exc}"}, {}
+        self._reply(status, payload, headers)
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            chunks = []
+            while (size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)) > 0:
+                chunks.append(self.rfile.read(size))
+                self.rfile.readline()
+            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                pass  # trailers
+            return b"".join(chunks)
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _reply(self, status: int, payload: object, headers: dict[str, str]) -> None:
+        if isinstance(payload, bytes):
+            body = payload
+            headers.setdefault("Content-Type", "application/octet-stream")
+        else:
+            body = json.dumps(payload).encode()
+            headers.setdefault("Content-Type", "application/json; charset=utf-8")
+        self.send_response(status)
+        for key, value in headers.items():
+            self.send_header(key, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _json(self) -> dict:
+        try:
+            data = json.loads(self.body or b"{}")
+        except ValueError as exc:
+            raise HubError(400, f"Invalid JSON body: {exc}") from None
+        if not isinstance(data, dict):
+            raise HubError(400, "Expected a JSON object")
+        return data
+
+    def _flag(self, name: str, source: dict[str, list[str]] | None = None) -> bool:
+        values = (self.query if source is None else source).get(name) or ["false"]
+        return values[-1].lower() in ("1", "true")
+
+    @property
+    def hub(self) -> LocalHubServer:
+        return self.server.hub
+
+    @property
+    def _authorized(self) -> bool:
+        return self.hub._authorized(self.headers.get("Authorization"))
+
+    def _require_write(self) -> None:
+        if not self._authorized:
+            raise HubError(401, "Invalid credentials in Authorization header")
+
+    def _repo(self, repo_type: str, repo_id: str) -> _Repo:
+        return self.hub._get_repo(repo_type, repo_id, self._authorized)
+
+    @staticmethod
+    def _url(repo: _Repo) -> str:
+        # Canonical huggingface.co URL, as the real Hub returns: the client rewrites it to its
+        # endpoint, and CommitInfo parses commitUrl against constants.ENDPOINT, which a local
+        # URL would fail unless HF_ENDPOINT was set at import.
+        return f"https://huggingface.co/{_URL_PREFIX[repo.repo_type]}{repo.repo_id}"
+
+    # -- repos -------------------------------------------------------------
+    def _repo_from_body(self) -> tuple[str, str, dict]:
+        data = self._json()
+        repo_type = data.get("type") or "model"
+        if repo_type not in REPO_TYPES or not data.get("name"):
+            raise HubError(400, "Invalid repo type or name")
+        return repo_type, f"{data.get('organization') or self.hub.user}/{data['name']}", data
+
+    def h_create_repo(self):
+        self._require_write()
+        repo_type, repo_id, data = self._repo_from_body()
+        with self.hub._lock:
+            if (repo_type, repo_id) in self.hub._repos:
+                url = self._url(self.hub._repos[(repo_type, repo_id)])
+                raise HubError(409, f"You already created this {repo_type} repo", url=url)
+            repo = self.hub._create_repo(repo_type, repo_id, bool(data.get("private")))
+        return 200, {"url": self._url(repo), "name": repo_id, "id": repo_id}, {}
+
+    def h_delete_repo(self):
+        self._require_write()
+        repo_type, repo_id, _ = self._repo_from_body()
+        with self.hub._lock:
+            self._repo(repo_type, repo_id)
+            del self.hub._repos[(repo_type, repo_id)]
+        return 200, {}, {}
+
+    def h_whoami(self):
+        if not self._authorized:
+            raise HubError(401, "Invalid credentials in Authorization header")
+        user = self.hub.user
+        auth = {"type": "access_token", "accessToken": {"displayName": "local-hub", "role": "write"}}
+        info = {"type": "user", "id": f"local-{user}", "name": user, "fullname": user, "orgs": [], "auth": auth}
+        return 200, info, {}
+
+    def h_validate_yaml(self):
+        return 200, {"errors": [], "warnings": []}, {}
+
+    def h_repo_info(self, repo_type, repo_id, revision):
+        with self.hub._lock:
+            repo = self._repo(repo_type, repo_id)
+            commit = self.hub._resolve(repo, revision or "main")
+        blobs = self._flag("blobs")
+        siblings = []
+        for path, f in sorted(commit.files.items()):
+            sibling: dict = {"rfilename": path}
+            if blobs:
+                sibling.update(size=len(f.content), blobId=f.blob_id)
+                if f.lfs:
+                    sibling["lfs"] = {"sha256": f.sha256, "size": len(f.content), "pointerSize": len(f.pointer)}
+            siblings.append(sibling)
+        info = {
+            "_id": hashlib.sha1(f"{repo_type}/{repo_id}".encode()).hexdigest()[:24],
+            "id": repo_id,
+            "author": repo_id.split("/")[0],
+            "sha": commit.sha,
+            "createdAt": repo.created_at,
+            "lastModified": commit.date,
+            "private": repo.private,
+            "gated": False,
+            "disabled": False,
+            "downloads": 0,
+            "likes": 0,
+            "tags": [],
+            "siblings": siblings,
+        }
+        if repo_type == "space":
+            info.update(sdk="static", runtime={"stage": "RUNNING"})
+        return 200, info, {}
+
+    # -- trees -------------------------------------------------------------
+    def _entry(self, repo: _Repo, commit: _Commit, path: str, expand: bool) -> dict:
+        f = commit.files.get(path)
+        if f is None:  # directory
+            under = sorted((p, g.blob_id) for p, g in commit.files.items() if p.startswith(path + "/"))
+            entry: dict = {"type": "directory", "oid": hashlib.sha1(repr(under).encode()).hexdigest(), "path": path}
+        else:
+            entry = {"type": "file", "oid": f.blob_id, "size": len(f.content), "path": path}
+            if f.lfs:
+                entry["lfs"] = {"oid": f.sha256, "size": len(f.content), "pointerSize": len(f.pointer)}
+        if expand:  # last commit that changed this entry
+            history = self.hub._history(repo, commit.sha)
+            last = history[-1]
+            is_dir = f is None
+            for newer, older in itertools.pairwise(history):
+                if _view(newer.files, path, is_dir) != _view(older.files, path, is_dir):
+                    last = newer
+                    break
+            entry["lastCommit"] = {"id": last.sha, "title": last.title, "date": last.date}
+        return entry
+
+    @staticmethod
+    def _dirs(files: dict[str, _File]) -> set[str]:
+        return {p.rsplit("/", i)[0] for p in files for i in range(1, p.count("/") + 1)}
+
+    def h_tree(self, repo_type, repo_id, revision, path):
+        with self.hub._lock:
+            repo = self._repo(repo_type, repo_id)
+            commit = self.hub._resolve(repo, revision)
+        base = (path or "").strip("/")
+        dirs = self._dirs(commit.files)
+        if base and base not in dirs:
+            raise HubError(404, f"Entry not found: {base} is not a directory", "EntryNotFound")
+        prefix = base + "/" if base else ""
+        recursive = self._flag("recursive")
+        names = [p for p in sorted(dirs) + sorted(commit.files) if p.startswith(prefix)]
+        if not recursive:
+            names = [p for p in names if "/" not in p[len(prefix) :]]
+        return 200, [self._entry(repo, commit, p, self._flag("expand")) for p in names], {}
+
+    def h_paths_info(self, repo_type, repo_id, revision):
+        form = parse_qs(self.body.decode(), keep_blank_values=True)
+        with self.hub._lock:
+            repo = self._repo(repo_type, repo_id)
+            commit = self.hub._resolve(repo, revision)
+        dirs = self._dirs(commit.files)
+        paths = [p.strip("/") for p in form.get("paths", [])]
+        expand = self._flag("expand", form)
+        found = [p for p in paths if p in commit.files or p in dirs]
+        return 200, [self._entry(repo, commit, p, expand) for p in found], {}
+
+    # -- uploads -----------------------------------------------------------
+    def h_preupload(self, repo_type, repo_id, revision):
+        self._require_write()
+        with self.hub._lock:
+            commit = self.hub._resolve(self._repo(repo_type, repo_id), revision)
+        out = []
+        for item in self._json().get("files", []):
+            path, size = item["path"], int(item["size"])
+            lfs = _is_lfs(path, size, base64.b64decode(item.get("sample", "")))
+            existing = commit.files.get(path)
+            oid = None  # when it matches the local oid, the client skips the file (see report_oids)
+            if existing is not None and self.hub.report_oids:
+                oid = existing.sha256 if lfs else _git_blob_sha(existing.content)
+            out.append({"path": path, "uploadMode": "lfs" if lfs else "regular", "shouldIgnore": False, "oid": oid})
+        return 200, {"files": out, "commitOid": commit.sha}, {}
+
+    def h_lfs_batch(self, prefix, repo_id):
+        self._require_write()
+        repo_type = _TYPE_FROM_PREFIX[prefix or ""]
+        data = self._json()
+        if data.get("operation") != "upload":
+            raise HubError(400, "Only the 'upload' LFS operation is supported")
+        objects = []
+        with self.hub._lock:
+            repo = self._repo(repo_type, repo_id)
+            for obj in data.get("objects", []):
+                oid, size = obj["oid"], int(obj["size"])
+                entry: dict = {"oid": oid, "size": size, "authenticated": True}
+                if oid not in repo.lfs_objects:  # no "actions" means "already uploaded"
+                    repo.pending_lfs.add(oid)
+                    href = f"{self.hub.url}/_lfs/{repo_type}/{repo_id}/{oid}"
+                    entry["actions"] = {
+                        "upload": {"href": href, "expires_in": 3600},
+                        "verify": {"href": href + "/verify", "expires_in": 3600},
+                    }
+                objects.append(entry)
+        # Never "xet": the client then falls back to the basic (single PUT) LFS transfer.
+        return (
+            200,
+            {"transfer": "basic", "objects": objects, "hash_algo": "sha256"},
+            {"Content-Type": "application/vnd.git-lfs+json"},
+        )
+
+    def h_lfs_put(self, repo_type, repo_id, oid):
+        # Like a presigned S3 URL: no Authorization, but only for oids announced by a batch call.
+        if hashlib.sha256(self.body).hexdigest() != oid:
+            raise HubError(400, "Uploaded content does not match its sha256 oid")
+        with self.hub._lock:
+            repo = self._repo(repo_type, repo_id)
+            if oid not in repo.pending_lfs and oid not in repo.lfs_objects:
+                raise HubError(403, "No pending LFS upload for this oid")
+            repo.lfs_objects[oid] = self.body
+            repo.pending_lfs.discard(oid)
+        return 200, b"", {"ETag": f'"{hashlib.md5(self.body).hexdigest()}"'}
+
+    def h_lfs_verify(self, repo_type, repo_id, oid):
+        self._require_write()
+        with self.hub._lock:
+            repo = self._repo(repo_type, repo_id)
+            if len(repo.lfs_objects.get(oid, b"")) != int(self._json().get("size", -1)):
+                raise HubError(404, f"LFS object {oid} not found or size mismatch")
+        return 200, {"success": True}, {}
+
+    def h_commit(self, repo_type, repo_id, revision):
+        self._require_write()
+        if self._flag("create_pr"):
+            raise HubError(400, "LocalHubServer does not support pull requests")
+        try:
+            lines = [json.loads(line) for line in self.body.splitlines() if line.strip()]
+        except ValueError as exc:
+            raise HubError(400, f"Invalid ndjson commit payload: {exc}") from None
+        header = next((line["value"] for line in lines if line.get("key") == "header"), None)
+        if not header or not header.get("summary"):
+            raise HubError(400, "Commit payload needs a header with a summary")
+        with self.hub._lock:  # the parent check and the write are one atomic step
+            repo = self._repo(repo_type, repo_id)
+            branch = revision.removeprefix("refs/heads/")
+            if branch not in repo.branches:
+                raise HubError(404, f"Invalid rev id: {branch} (commits go to a branch)", "RevisionNotFound")
+            head = repo.branches[branch]
+            parent = header.get("parentCommit")
+            if parent is not None and parent != head:
+                raise HubError(412, "A commit has happened since. Please refresh and try again.")
+            files = dict(repo.commits[head].files)
+            for line in lines:
+                key, value = line.get("key"), line.get("value") or {}
+                if key == "header":
+                    continue
+                path = _clean_path(value.get("path", ""))
+                if key == "file":
+                    files[path] = _File(base64.b64decode(value["content"]), lfs=False)
+                elif key == "lfsFile":
+                    content = repo.lfs_objects.get(value.get("oid", ""))
+                    if content is None:
+                        raise HubError(400, f"LFS object for {path} was never uploaded")
+                    files[path] = _File(content, lfs=True)
+                elif key == "deletedFile":
+                    if files.pop(path, None) is None:
+                        raise HubError(404, f"A file with this name doesn't exist: {path}", "EntryNotFound")
+                elif key == "deletedFolder":
+                    doomed = [p for p in files if p.startswith(path + "/")]
+                    if not doomed:
+                        raise HubError(404, f"A folder with this name doesn't exist: {path}", "EntryNotFound")
+                    for p in doomed:
+                        del files[p]
+                else:
+                    raise HubError(400, f"Unsupported commit operation: {key}")
+            commit = self.hub._add_commit(repo, branch, files, header["summary"], header.get("description") or "")
+        return (
+            200,
+            {
+                "success": True,
+                "commitOid": commit.sha,
+                "commitUrl": f"{self._url(repo)}/commit/{commit.sha}",
+                "commitMessage": commit.title,
+                "hookOutput": "",
+                "pullRequestUrl": None,
+            },
+            {},
+        )
+
+    # -- history -----------------------------------------------------------
+    def h_refs(self, repo_type, repo_id):
+        with self.hub._lock:
+            repo = self._repo(repo_type, repo_id)
+            branches = [
+                {"name": name, "ref": f"refs/heads/{name}", "targetCommit": sha}
+                for name, sha in sorted(repo.branches.items())
+            ]
+        return 200, {"branches": branches, "converts": [], "tags": [], "pullRequests": []}, {}
+
+    def h_commits(self, repo_type, repo_id, revision):
+        with self.hub._lock:
+            repo = self._repo(repo_type, repo_id)
+            history = self.hub._history(repo, self.hub._resolve(repo, revision).sha)
+        formatted = "formatted" in self.query.get("expand[]", [])
+        out = []
+        for c in history:
+            item: dict = {
+                "id": c.sha,
+                "title": c.title,
+                "message": c.message,
+                "authors": [{"user": self.hub.user}],
+                "date": c.date,
+            }
+            if formatted:
+                item["formatted"] = {"title": c.title, "message": c.message}
+            out.append(item)
+        return 200, out, {}
+
+    # -- downloads ---------------------------------------------------------
+    def h_resolve(self, prefix, repo_id, revision, path):
+        with self.hub._lock:
+            commit = self.hub._resolve(self._repo(_TYPE_FROM_PREFIX[prefix or ""], repo_id), revision)
+        f = commit.files.get(path)
+        if f is None:
+            err = HubError(404, "Entry not found", "EntryNotFound")
+            err.headers["X-Repo-Commit"] = commit.sha  # the client caches the miss per commit
+            raise err
+        data, size = f.content, len(f.content)
+        headers = {"X-Repo-Commit": commit.sha, "ETag": f'"{f.blob_id}"', "Accept-Ranges": "bytes"}
+        if f.lfs:
+            headers.update({"X-Linked-Etag": f'"{f.sha256}"', "X-Linked-Size": str(size)})
+        range_header = self.headers.get("Range")
+        if not range_header:
+            return 200, data, headers
+        match = re.fullmatch(r"bytes=(\d*)-(\d*)", range_header.strip())
+        if not match or match.groups() == ("", ""):
+            raise HubError(400, f"Unsupported Range header: {range_header}")
+        first, last = match.groups()
+        if first == "":  # suffix range: the last N bytes
+            start, end = max(0, size - int(last)), size - 1
+        else:
+            start, end = int(first), min(int(last) if last else size - 1, size - 1)
+        if start >= size or start > end:
+            err = HubError(416, "Requested range not satisfiable")
+            err.headers.update(headers, **{"Content-Range": f"bytes */{size}"})
+            raise err
+        headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+        return 206, data[start : end + 1], headers

@@ -1,0 +1,342 @@
+"""Checks of tests/hub_server.py through the REAL huggingface_hub client (nothing mocked).
+
+The client is pointed at the server with ``endpoint=server.url``.  In-process,
+``HF_HUB_DISABLE_XET`` is read once at import, so these tests run with whatever Xet
+setting the client already has (Xet is offered when hf_xet is installed): the server
+answers with the ``basic`` LFS transfer, which is what these tests rely on.  The
+``datasets`` check runs in a subprocess with ``HF_ENDPOINT`` and ``HF_HUB_DISABLE_XET=1``
+in its environment, as ``datasets`` and ``hf://`` URLs read the endpoint at import.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import requests
+from huggingface_hub import CommitOperationAdd, HfApi, HfFileSystem, hf_hub_download
+from huggingface_hub.errors import (
+    EntryNotFoundError,
+    HfHubHTTPError,
+    RepositoryNotFoundError,
+    RevisionNotFoundError,
+)
+
+from tests.hub_server import LocalHubServer
+
+TOKEN = "hf_local_secret_token_123"
+REPO = "tester/results"
+
+
+@pytest.fixture
+def server():
+    with LocalHubServer(token=TOKEN) as srv:
+        yield srv
+
+
+@pytest.fixture
+def api(server: LocalHubServer) -> HfApi:
+    return HfApi(endpoint=server.url, token=TOKEN)
+
+
+@pytest.fixture
+def repo(api: HfApi) -> str:
+    api.create_repo(REPO, repo_type="dataset")
+    return REPO
+
+
+def _parquet_bytes(rows: dict[str, list]) -> bytes:
+    buf = io.BytesIO()
+    pq.write_table(pa.table(rows), buf)
+    return buf.getvalue()
+
+
+def _upload(api: HfApi, path: str, data: bytes, message: str = "upload", **kwargs) -> str:
+    info = api.upload_file(
+        path_or_fileobj=data, path_in_repo=path, repo_id=REPO, repo_type="dataset", commit_message=message, **kwargs
+    )
+    return info.oid
+
+
+def test_create_repo_conflict_and_repo_info(server: LocalHubServer, api: HfApi) -> None:
+    url = api.create_repo(REPO, repo_type="dataset")
+    assert url.repo_id == REPO and url.repo_type == "dataset"
+    with pytest.raises(HfHubHTTPError) as excinfo:
+        api.create_repo(REPO, repo_type="dataset")
+    assert excinfo.value.response.status_code == 409
+    assert api.create_repo(REPO, repo_type="dataset", exist_ok=True).repo_id == REPO
+
+    info = api.repo_info(REPO, repo_type="dataset")
+    assert info.sha == server.head(REPO) and len(info.sha) == 40
+    assert [s.rfilename for s in info.siblings] == [".gitattributes"]  # like the Hub's initial commit
+    assert server.commit_count(REPO) == 1
+    assert api.repo_exists(REPO, repo_type="dataset")
+    assert not api.repo_exists(REPO)  # same name, other repo type
+
+    api.delete_repo(REPO, repo_type="dataset")
+    assert server.head(REPO) is None
+    api.delete_repo(REPO, repo_type="dataset", missing_ok=True)
+
+
+def test_upload_json_regular_and_parquet_through_lfs(server: LocalHubServer, api: HfApi, repo: str) -> None:
+    table = _parquet_bytes({"model": ["a", "b"], "score": [1.5, 2.5]})
+    _upload(api, "runs/r1.json", b'{"score": 1}')
+    server.request_log.clear()
+    _upload(api, "data/train.parquet", table)
+    puts = [p for m, p in server.request_log if m == "PUT"]
+    assert len(puts) == 1 and puts[0].startswith("/_lfs/dataset/")  # basic LFS transfer, not Xet
+
+    tree = {e.path: e for e in api.list_repo_tree(repo, repo_type="dataset", recursive=True)}
+    assert tree["data/train.parquet"].lfs is not None
+    assert tree["data/train.parquet"].lfs.size == len(table) == tree["data/train.parquet"].size
+    assert tree["runs/r1.json"].lfs is None and tree["runs/r1.json"].size == 12
+    assert sorted(api.list_repo_files(repo, repo_type="dataset")) == [
+        ".gitattributes",
+        "data/train.parquet",
+        "runs/r1.json",
+    ]
+    top = {e.path for e in api.list_repo_tree(repo, repo_type="dataset")}
+    assert top == {".gitattributes", "data", "runs"}
+    assert [e.path for e in api.list_repo_tree(repo, "runs", repo_type="dataset")] == ["runs/r1.json"]
+    assert server.files(repo)["data/train.parquet"] == table
+
+    # Same content again: the batch endpoint says "already uploaded", no second PUT.
+    server.request_log.clear()
+    _upload(api, "data/copy.parquet", table)
+    assert not [p for m, p in server.request_log if m == "PUT"]
+    assert server.files(repo)["data/copy.parquet"] == table
+
+    # Without report_oids the client cannot tell the file is unchanged: it commits again.
+    before = server.commit_count(repo)
+    _upload(api, "runs/r1.json", b'{"score": 1}')
+    assert server.commit_count(repo) == before + 1
+
+
+def test_download_at_main_and_at_old_commit(api: HfApi, repo: str, server: LocalHubServer, tmp_path: Path) -> None:
+    old = _upload(api, "runs/r1.json", b'{"v": 1}', "v1")
+    new = _upload(api, "runs/r1.json", b'{"v": 2}', "v2")
+    assert new == server.head(repo) != old
+
+    def download(revision: str | None) -> bytes:
+        path = hf_hub_download(
+            repo, "runs/r1.json", repo_type="dataset", revision=revision, endpoint=server.url, cache_dir=tmp_path
+        )
+        return Path(path).read_bytes()
+
+    assert download(None) == b'{"v": 2}'
+    assert download(old) == b'{"v": 1}'
+    assert server.files(repo, revision=old)["runs/r1.json"] == b'{"v": 1}'
+
+    table = _parquet_bytes({"x": list(range(100))})
+    _upload(api, "data/t.parquet", table)
+    path = api.hf_hub_download(repo, "data/t.parquet", repo_type="dataset", cache_dir=tmp_path)
+    assert Path(path).read_bytes() == table
+
+
+def test_file_exists_and_paths_info(api: HfApi, repo: str) -> None:
+    first = _upload(api, "runs/r1.json", b"{}")
+    _upload(api, "data/t.parquet", _parquet_bytes({"x": [1]}))
+    assert api.file_exists(repo, "runs/r1.json", repo_type="dataset")
+    assert not api.file_exists(repo, "runs/nope.json", repo_type="dataset")
+    assert not api.file_exists(repo, "runs/r1.json", repo_type="dataset", revision="no-such-branch")
+
+    infos = api.get_paths_info(repo, ["runs/r1.json", "data", "missing.txt"], repo_type="dataset", expand=True)
+    by_path = {i.path: i for i in infos}
+    assert set(by_path) == {"runs/r1.json", "data"}
+    assert by_path["runs/r1.json"].size == 2 and by_path["runs/r1.json"].last_commit.oid == first
+    assert not hasattr(by_path["data"], "size")  # a RepoFolder
+
+
+def test_delete_file_and_folder(api: HfApi, repo: str, server: LocalHubServer) -> None:
+    _upload(api, "runs/r1.json", b"{}")
+    _upload(api, "runs/r2.json", b"[]")
+    api.delete_file("runs/r1.json", repo, repo_type="dataset")
+    assert "runs/r1.json" not in api.list_repo_files(repo, repo_type="dataset")
+    with pytest.raises(EntryNotFoundError):
+        api.delete_file("runs/r1.json", repo, repo_type="dataset")
+    api.delete_folder("runs", repo, repo_type="dataset")
+    assert set(server.files(repo)) == {".gitattributes"}
+
+
+def test_parent_commit_check(api: HfApi, repo: str, server: LocalHubServer) -> None:
+    head = server.head(repo)
+    op = CommitOperationAdd("a.json", b"1")
+    info = api.create_commit(repo, [op], commit_message="a", repo_type="dataset", parent_commit=head)
+    assert server.head(repo) == info.oid != head
+    with pytest.raises(HfHubHTTPError) as excinfo:
+        api.create_commit(
+            repo, [CommitOperationAdd("b.json", b"2")], commit_message="b", repo_type="dataset", parent_commit=head
+        )
+    assert excinfo.value.response.status_code == 412
+    assert "A commit has happened since" in str(excinfo.value)
+    assert server.head(repo) == info.oid and "b.json" not in server.files(repo)
+
+
+def test_concurrent_commits_on_same_parent_exactly_one_wins(api: HfApi, repo: str, server: LocalHubServer) -> None:
+    head = server.head(repo)
+    barrier = threading.Barrier(8)
+    outcomes: list[object] = []
+
+    def worker(i: int) -> None:
+        client = HfApi(endpoint=server.url, token=TOKEN)
+        barrier.wait()
+        try:
+            ops = [CommitOperationAdd(f"runs/{i}.json", json.dumps({"i": i}).encode())]
+            outcomes.append(
+                client.create_commit(repo, ops, commit_message=f"w{i}", repo_type="dataset", parent_commit=head)
+            )
+        except HfHubHTTPError as exc:
+            outcomes.append(exc.response.status_code)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    winners = [o for o in outcomes if not isinstance(o, int)]
+    assert len(winners) == 1 and sorted(o for o in outcomes if isinstance(o, int)) == [412] * 7
+    assert server.commit_count(repo) == 2 and server.head(repo) == winners[0].oid
+    assert len([p for p in server.files(repo) if p.startswith("runs/")]) == 1
+
+
+def test_commits_refs_and_readme(api: HfApi, repo: str, server: LocalHubServer) -> None:
+    first = _upload(api, "a.json", b"1", "first")
+    api.upload_file(
+        path_or_fileobj=b"---\nlicense: mit\n---\n# Results\n",
+        path_in_repo="README.md",
+        repo_id=repo,
+        repo_type="dataset",
+        commit_message="card",
+    )
+    assert ("POST", "/api/validate-yaml") in server.request_log
+    commits = api.list_repo_commits(repo, repo_type="dataset")
+    assert [c.title for c in commits] == ["card", "first", "initial commit"]
+    assert commits[0].commit_id == server.head(repo) and commits[0].authors == ["tester"]
+    assert api.list_repo_commits(repo, repo_type="dataset", revision=first)[0].commit_id == first
+    refs = api.list_repo_refs(repo, repo_type="dataset")
+    assert [(b.name, b.ref, b.target_commit) for b in refs.branches] == [("main", "refs/heads/main", server.head(repo))]
+    assert refs.tags == [] and refs.converts == []
+
+
+def test_hf_file_system_reads_with_ranges(api: HfApi, repo: str, server: LocalHubServer) -> None:
+    blob = bytes(range(256)) * 40
+    _upload(api, "data/blob.bin", blob)
+    table = pa.table({"model": ["m1", "m2", "m3"], "kwh": [0.1, 0.2, 0.3]})
+    _upload(api, "data/scores.parquet", _parquet_bytes(table.to_pydict()))
+    fs = HfFileSystem(endpoint=server.url, token=TOKEN, skip_instance_cache=True)
+
+    with fs.open(f"datasets/{repo}/data/blob.bin", "rb", block_size=1024) as f:
+        assert f.read(10) == blob[:10]
+        f.seek(5000)
+        assert f.read(300) == blob[5000:5300]
+        f.seek(-4, os.SEEK_END)
+        assert f.read() == blob[-4:]
+    assert fs.cat_file(f"datasets/{repo}/data/blob.bin", start=100, end=110) == blob[100:110]
+    assert fs.info(f"datasets/{repo}/data/blob.bin")["size"] == len(blob)
+    assert sorted(fs.glob(f"datasets/{repo}/data/*.parquet")) == [f"datasets/{repo}/data/scores.parquet"]
+    assert fs.ls(f"datasets/{repo}", detail=False) == [f"datasets/{repo}/data", f"datasets/{repo}/.gitattributes"]
+    with fs.open(f"datasets/{repo}/data/scores.parquet", "rb") as f:
+        assert pq.read_table(f).equals(table)
+    head = server.head(repo)
+    assert fs.read_bytes(f"datasets/{repo}@{head}/data/blob.bin") == blob
+
+
+def test_not_found_errors(api: HfApi, repo: str, server: LocalHubServer, tmp_path: Path) -> None:
+    with pytest.raises(EntryNotFoundError):
+        hf_hub_download(repo, "nope.json", repo_type="dataset", endpoint=server.url, cache_dir=tmp_path)
+    with pytest.raises(RepositoryNotFoundError):
+        api.repo_info("tester/missing", repo_type="dataset")
+    with pytest.raises(RepositoryNotFoundError):
+        hf_hub_download("tester/missing", "x.json", repo_type="dataset", endpoint=server.url, cache_dir=tmp_path)
+    with pytest.raises(RevisionNotFoundError):
+        api.repo_info(repo, repo_type="dataset", revision="0" * 40)
+    with pytest.raises(RevisionNotFoundError):
+        api.list_repo_files(repo, repo_type="dataset", revision="dev")
+    with pytest.raises(EntryNotFoundError):
+        list(api.list_repo_tree(repo, "no/such/dir", repo_type="dataset"))
+
+
+def test_auth(server: LocalHubServer, api: HfApi, repo: str, capfd: pytest.CaptureFixture[str]) -> None:
+    anonymous = HfApi(endpoint=server.url, token=False)
+    wrong = HfApi(endpoint=server.url, token="hf_wrong")
+    for client in (anonymous, wrong):
+        with pytest.raises(HfHubHTTPError) as excinfo:
+            client.create_repo("tester/other", repo_type="dataset")
+        assert excinfo.value.response.status_code == 401
+        with pytest.raises(HfHubHTTPError) as excinfo:
+            client.upload_file(path_or_fileobj=b"x", path_in_repo="x.txt", repo_id=repo, repo_type="dataset")
+        assert excinfo.value.response.status_code == 401
+    assert server.head("tester/other") is None and server.commit_count(repo) == 1
+    assert anonymous.list_repo_files(repo, repo_type="dataset") == [".gitattributes"]  # reads stay public
+
+    assert api.whoami()["name"] == "tester"
+    with pytest.raises(requests.HTTPError) as excinfo:  # whoami re-raises a plain HTTPError
+        wrong.whoami()
+    assert excinfo.value.response.status_code == 401
+
+    api.create_repo("tester/secret", repo_type="dataset", private=True)
+    with pytest.raises(RepositoryNotFoundError):
+        anonymous.repo_info("tester/secret", repo_type="dataset")
+    assert api.repo_info("tester/secret", repo_type="dataset").private is True
+
+    out, err = capfd.readouterr()
+    assert TOKEN not in out + err
+    assert all(TOKEN not in path for _, path in server.request_log)
+
+
+def test_open_server_without_token_and_seeded_model_repo(tmp_path: Path) -> None:
+    with LocalHubServer() as server:
+        sha = server.seed("org/tiny-model", {"config.json": b'{"a": 1}', "model.safetensors": b"\0" * 64})
+        api = HfApi(endpoint=server.url, token="any-token-is-accepted")
+        info = api.model_info("org/tiny-model", files_metadata=True)
+        assert info.sha == sha and server.commit_count("org/tiny-model", "model") == 2
+        lfs = {s.rfilename: s.lfs for s in info.siblings}
+        assert lfs["model.safetensors"] is not None and lfs["config.json"] is None
+        path = hf_hub_download("org/tiny-model", "model.safetensors", endpoint=server.url, cache_dir=tmp_path)
+        assert Path(path).read_bytes() == b"\0" * 64
+        api.upload_file(path_or_fileobj=b"hi", path_in_repo="notes.txt", repo_id="org/tiny-model")
+        assert server.files("org/tiny-model", "model")["notes.txt"] == b"hi"
+        assert api.whoami()["name"] == "tester"
+
+
+def test_subprocess_with_hf_endpoint_datasets_and_unchanged_upload(tmp_path: Path) -> None:
+    """HF_ENDPOINT set before import: ``datasets`` reads hf:// URLs, and with report_oids the
+    client skips an unchanged upload, as with the real Hub."""
+    with LocalHubServer(token=TOKEN, report_oids=True) as server:
+        api = HfApi(endpoint=server.url, token=TOKEN)
+        api.create_repo(REPO, repo_type="dataset")
+        _upload(api, "data/train.parquet", _parquet_bytes({"model": ["a", "b"], "kwh": [1.0, 2.0]}))
+        head = server.head(REPO)
+        script = textwrap.dedent(
+            f"""
+            import json, datasets, huggingface_hub
+            ds = datasets.load_dataset("parquet", data_files="hf://datasets/{REPO}/data/*.parquet", split="train")
+            api = huggingface_hub.HfApi()
+            kwargs = dict(path_or_fileobj=b"{{}}", path_in_repo="a.json", repo_id="{REPO}", repo_type="dataset")
+            info, again = api.upload_file(**kwargs), api.upload_file(**kwargs)
+            print(json.dumps({{"rows": ds.to_dict(), "same_commit": info.oid == again.oid}}))
+            """
+        )
+        env = {
+            **os.environ,
+            "HF_ENDPOINT": server.url,
+            "HF_HUB_DISABLE_XET": "1",
+            "HF_TOKEN": TOKEN,
+            "HF_HOME": str(tmp_path / "hf"),
+            "HF_HUB_DISABLE_TELEMETRY": "1",
+            "HF_HUB_DISABLE_PROGRESS_BARS": "1",
+        }
+        proc = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+        assert result == {"rows": {"model": ["a", "b"], "kwh": [1.0, 2.0]}, "same_commit": True}
+        assert server.commit_count(REPO) == 3 and server.head(REPO) != head
