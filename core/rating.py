@@ -42,7 +42,10 @@ def stars_for(scores: Sequence[float] | np.ndarray, edges: Sequence[float] | Non
         return np.full(values.shape, ZERO_RANGE_STARS, dtype=np.int64)
     inner = np.asarray(edges[1:BANDS], dtype=float)
     # side="left" counts the inner edges strictly below a score: right-closed bands.
-    return (BANDS - np.searchsorted(inner, values, side="left")).astype(np.int64)
+    stars = (BANDS - np.searchsorted(inner, values, side="left")).astype(np.int64)
+    # On a range a few ulps wide, rounded edges can collapse onto the maximum; it still gets 1 star.
+    stars[values >= edges[BANDS]] = 1
+    return stars
 
 
 def rate(entries: pd.DataFrame) -> tuple[list[Population], dict[str, int]]:

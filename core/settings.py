@@ -17,7 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     """Where the data lives. `backend="local"` needs nothing; `"hub"` needs the two repo ids."""
 
-    model_config = SettingsConfigDict(env_prefix="AIES_", extra="forbid")
+    model_config = SettingsConfigDict(env_prefix="AIES_", extra="forbid", populate_by_name=True)
 
     backend: Literal["local", "hub"] = "local"
     data_dir: Path = Field(default=Path("data"), description="Local store: holds requests/ and results/.")

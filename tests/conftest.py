@@ -11,13 +11,13 @@ os.environ.setdefault("HF_HUB_DISABLE_XET", "1")
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.pop("HF_TOKEN", None)
 
-import pytest  # noqa: E402
-from huggingface_hub import HfApi  # noqa: E402
+import pytest
+from huggingface_hub import HfApi
 
-from core.store import Store  # noqa: E402
-from core.store.hub import HubStore  # noqa: E402
-from core.store.local import LocalStore  # noqa: E402
-from tests.hub_server import LocalHubServer  # noqa: E402
+from core.store import Store
+from core.store.hub import HubStore
+from core.store.local import LocalStore
+from tests.hub_server import LocalHubServer
 
 HUB_TOKEN = "hf_test_secret_token_0123456789"
 

@@ -60,6 +60,10 @@ Configuring the client in a test:
   server always answers ``"transfer": "basic"`` and never sends ``X-Xet-*`` headers,
   so uploads and downloads use plain LFS/HTTP whatever ``HF_HUB_DISABLE_XET`` says.
   Setting ``HF_HUB_DISABLE_XET=1`` in subprocess environments is still harmless.
+* URLs in replies (``commitUrl``, the create-repo ``url``) are canonical
+  ``https://huggingface.co/...`` ones, as from the real Hub: ``CommitInfo`` parses
+  ``commitUrl`` against ``constants.ENDPOINT`` and fails on any other host, while
+  ``RepoUrl(url, endpoint=...)`` rewrites huggingface.co to the endpoint.
 * To send no token at all (e.g. to test a 401), use ``HfApi(token=False)``:
   ``token=None`` falls back to ``HF_TOKEN`` or the locally saved token.
 """
@@ -349,7 +353,8 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 raise HubError(404, f"No route for {self.command} {split.path}")
         except HubError as err:
-            headers = {"X-Error-Message": " ".join(err.message.split())[:500], **err.headers}
+            message = " ".join(err.message.split())[:500].encode("ascii", "replace").decode()
+            headers = {"X-Error-Message": message, **err.headers}
             if err.code:
                 headers["X-Error-Code"] = err.code
             status, payload = err.status, {"error": err.message, **err.extra}
@@ -587,7 +592,7 @@ class _Handler(BaseHTTPRequestHandler):
         if hashlib.sha256(self.body).hexdigest() != oid:
             raise HubError(400, "Uploaded content does not match its sha256 oid")
         with self.hub._lock:
-            repo = self._repo(repo_type, repo_id)
+            repo = self.hub._get_repo(repo_type, repo_id, authorized=True)
             if oid not in repo.pending_lfs and oid not in repo.lfs_objects:
                 raise HubError(403, "No pending LFS upload for this oid")
             repo.lfs_objects[oid] = self.body

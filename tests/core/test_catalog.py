@@ -55,5 +55,5 @@ def test_size_class_rejects_non_positive_counts(bad):
 
 def test_get_task_names_the_valid_ids():
     assert get_task("summarization").display_name == "Summarization"
-    with pytest.raises(ValueError, match="unknown task 'translation'.*text_generation"):
+    with pytest.raises(ValueError, match=r"unknown task 'translation'.*text_generation"):
         get_task("translation")

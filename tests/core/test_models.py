@@ -138,7 +138,7 @@ def test_parse_record_names_the_file_and_field():
 
 
 def test_parse_record_rejects_non_json():
-    with pytest.raises(RecordError, match="broken.json"):
+    with pytest.raises(RecordError, match=r"broken\.json"):
         parse_record(Result, b"{not json", path="broken.json")
 
 

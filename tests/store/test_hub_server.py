@@ -1,10 +1,9 @@
 """Checks of tests/hub_server.py through the REAL huggingface_hub client (nothing mocked).
 
-The client is pointed at the server with ``endpoint=server.url``.  In-process,
-``HF_HUB_DISABLE_XET`` is read once at import, so these tests run with whatever Xet
-setting the client already has (Xet is offered when hf_xet is installed): the server
-answers with the ``basic`` LFS transfer, which is what these tests rely on.  The
-``datasets`` check runs in a subprocess with ``HF_ENDPOINT`` and ``HF_HUB_DISABLE_XET=1``
+The client is pointed at the server with ``endpoint=server.url``.  ``HF_HUB_DISABLE_XET``
+is read once at import (tests/conftest.py sets it); the server never offers Xet anyway,
+which ``test_lfs_upload_falls_back_from_xet`` checks with Xet enabled in the client.
+The ``datasets`` check runs in a subprocess with ``HF_ENDPOINT`` and ``HF_HUB_DISABLE_XET=1``
 in its environment, as ``datasets`` and ``hf://`` URLs read the endpoint at import.
 """
 
@@ -19,6 +18,7 @@ import textwrap
 import threading
 from pathlib import Path
 
+import huggingface_hub.constants
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -119,6 +119,15 @@ def test_upload_json_regular_and_parquet_through_lfs(server: LocalHubServer, api
     before = server.commit_count(repo)
     _upload(api, "runs/r1.json", b'{"score": 1}')
     assert server.commit_count(repo) == before + 1
+
+
+def test_lfs_upload_falls_back_from_xet(api: HfApi, repo: str, server: LocalHubServer, monkeypatch) -> None:
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_DISABLE_XET", False)  # client offers "xet" if installed
+    table = _parquet_bytes({"x": [1, 2, 3]})
+    server.request_log.clear()
+    _upload(api, "data/t.parquet", table)
+    assert [m for m, p in server.request_log if p.startswith("/_lfs/")] == ["PUT", "POST"]  # upload + verify
+    assert server.files(repo)["data/t.parquet"] == table
 
 
 def test_download_at_main_and_at_old_commit(api: HfApi, repo: str, server: LocalHubServer, tmp_path: Path) -> None:
@@ -287,6 +296,9 @@ def test_auth(server: LocalHubServer, api: HfApi, repo: str, capfd: pytest.Captu
     with pytest.raises(RepositoryNotFoundError):
         anonymous.repo_info("tester/secret", repo_type="dataset")
     assert api.repo_info("tester/secret", repo_type="dataset").private is True
+    table = _parquet_bytes({"x": [1]})  # the LFS PUT carries no token, even for a private repo
+    api.upload_file(path_or_fileobj=table, path_in_repo="t.parquet", repo_id="tester/secret", repo_type="dataset")
+    assert server.files("tester/secret")["t.parquet"] == table
 
     out, err = capfd.readouterr()
     assert TOKEN not in out + err

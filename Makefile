@@ -1,0 +1,27 @@
+# The two commands of the README's quick start: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test bench
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+# Install the Space's requirements and start the app on the embedded local store (./data).
+run: $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/python app.py
+
+# Install the test dependencies (and headless Chromium for the browser tests), lint, run every test.
+test: $(BIN)/python
+	bash scripts/install-system-deps.sh
+	$(BIN)/pip install -q -r requirements-test.txt
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/python
+	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/python bench/leaderboard_read.py
+	$(BIN)/python bench/local_commits.py

@@ -1,0 +1,95 @@
+"""A running app on a seeded local store, and a headless Chromium to look at it."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+from app import create_app
+from core.catalog import SizeClass, TaskId
+from core.releases import cut_release
+from core.repos import ResultsRepo
+from core.settings import Settings
+from core.store.local import LocalStore
+from tests.factories import later, make_result
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(os.environ.get("AIES_SCREENSHOTS", "bench/out/screenshots"))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def seed(data_dir: Path) -> None:
+    repo = ResultsRepo(LocalStore(data_dir / "results"))
+    repo.add(
+        *[make_result(result_id=f"tc{n}", model_id=f"org/classifier-{n}", score_wh=0.2 * (n + 1)) for n in range(4)],
+        *[
+            make_result(
+                result_id=f"tg{n}",
+                model_id=f"org/llm-{n}",
+                task=TaskId.TEXT_GENERATION,
+                size_class=SizeClass.A,
+                score_wh=1.5 * (n + 1),
+            )
+            for n in range(3)
+        ],
+    )
+    cut_release(repo, "2026-11", cut_at=later(10))
+    repo.add(make_result(result_id="tc-new", model_id="org/classifier-new", score_wh=0.05, measured_at=later(20)))
+
+
+def serve(data_dir: Path):
+    demo = create_app(Settings(backend="local", data_dir=data_dir))
+    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    return demo
+
+
+@pytest.fixture(scope="module")
+def seeded_app(tmp_path_factory):
+    data_dir = tmp_path_factory.mktemp("seeded")
+    seed(data_dir)
+    demo = serve(data_dir)
+    yield demo
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def empty_app(tmp_path_factory):
+    demo = serve(tmp_path_factory.mktemp("empty"))
+    yield demo
+    demo.close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/install-system-deps.sh` (make test does)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    yield page
+    context.close()
