@@ -317,6 +317,16 @@ class Result(_Record):
         return std / self.score_wh if std is not None and self.score_wh > 0 else None
 
     @property
+    def duration_s(self) -> float:
+        """Mean over repetitions of the measured phases' total duration. Units: s."""
+        return statistics.fmean(math.fsum(m.duration_s for m in rep.phases.values()) for rep in self.repetitions)
+
+    @property
+    def throughput_qps(self) -> float:
+        """Queries per second over the measured phases."""
+        return self.settings.samples / self.duration_s
+
+    @property
     def queries_per_wh(self) -> float | None:
         return 1000.0 / self.score_wh if self.score_wh > 0 else None
 

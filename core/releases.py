@@ -13,7 +13,7 @@ import pandas as pd
 from core.models import Release
 from core.rating import POPULATION_COLUMNS, rate
 from core.repos import DuplicateRecord, ResultsRepo, dump_record
-from core.store import Put, transact
+from core.store import Put
 
 # One entry per model per population: a re-run replaces the earlier measurement.
 _ENTRY_KEY = ["model_id", *POPULATION_COLUMNS]
@@ -48,7 +48,7 @@ def cut_release(repo: ResultsRepo, release_id: str, *, cut_at: datetime) -> Rele
         made[:] = [build_release(release_id, repo.table().frame, cut_at=cut_at)]
         return [Put(path, dump_record(made[0]))]
 
-    transact(repo.store, build, message=f"Release {release_id}")
+    repo.store.transact(build, message=f"Release {release_id}")
     return made[0]
 
 

@@ -21,7 +21,7 @@ import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
 from core.models import Release, Request, Result
-from core.store import NotFound, Operation, Put, Store, transact
+from core.store import NotFound, Operation, Put, Store
 
 logger = logging.getLogger(__name__)
 
@@ -184,8 +184,7 @@ class _RecordRepo(Generic[RecordT]):
     def add(self, *records: RecordT, extra: Sequence[Operation] = ()) -> str:
         """Store new records (and any extra files) in one atomic commit; ids must be new."""
         kind = self.model.__name__.lower()
-        return transact(
-            self.store,
+        return self.store.transact(
             self._upsert_operations(records, allow_existing=False, extra=extra),
             message=f"Add {len(records)} {kind}(s)",
         )
@@ -199,7 +198,7 @@ class _RecordRepo(Generic[RecordT]):
                 raise StaleRecord(f"{record.id} changed since it was read")  # type: ignore[attr-defined]
             return self._upsert_operations([record], allow_existing=True)()
 
-        return transact(self.store, check_then_build, message=f"Update {record.id}")  # type: ignore[attr-defined]
+        return self.store.transact(check_then_build, message=f"Update {record.id}")  # type: ignore[attr-defined]
 
     def rebuild_index(self) -> list[str]:
         """Remake the index from every record file; returns the problems of the skipped ones."""
@@ -208,7 +207,7 @@ class _RecordRepo(Generic[RecordT]):
         def build() -> list[Operation]:
             return [Put(self.index_path, self._index_bytes(self.frame_of(loaded.records)))]
 
-        transact(self.store, build, message="Rebuild index")
+        self.store.transact(build, message="Rebuild index")
         return loaded.problems
 
 
@@ -286,6 +285,8 @@ class ResultsRepo(_RecordRepo[Result]):
         "score_wh": pa.float64(),
         "score_std_wh": pa.float64(),
         "score_cv": pa.float64(),
+        "duration_s": pa.float64(),
+        "throughput_qps": pa.float64(),
         "gpu_wh": pa.float64(),
         "cpu_wh": pa.float64(),
         "ram_wh": pa.float64(),
@@ -329,6 +330,8 @@ class ResultsRepo(_RecordRepo[Result]):
             "score_wh": record.score_wh,
             "score_std_wh": record.score_std_wh,
             "score_cv": record.score_cv,
+            "duration_s": record.duration_s,
+            "throughput_qps": record.throughput_qps,
             "gpu_wh": mean("gpu"),
             "cpu_wh": mean("cpu"),
             "ram_wh": mean("ram"),

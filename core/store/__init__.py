@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.settings import Settings
-from core.store.base import Conflict, Delete, NotFound, Operation, Put, Store, StoreError, transact
+from core.store.base import Conflict, Delete, NotFound, Operation, Put, Store, StoreError
 
 __all__ = [
     "Conflict",
@@ -17,7 +17,6 @@ __all__ = [
     "StoreError",
     "Stores",
     "open_stores",
-    "transact",
 ]
 
 

@@ -2,7 +2,8 @@
 
 Both backends implement the same contract (tests/store/test_contract.py): reads of the current
 head, and `commit(operations, parent=...)`, an atomic multi-file write that is also a
-compare-and-swap on the head, so concurrent writers never lose an update.
+compare-and-swap on the head, so concurrent writers never lose an update. `transact` is the
+read-modify-write built on it.
 """
 
 from __future__ import annotations
@@ -73,35 +74,29 @@ class Store(ABC):
         Raises Conflict when the head has moved, and leaves the repository unchanged on any error.
         """
 
+    def transact(self, build: Callable[[], Sequence[Operation]], *, message: str, attempts: int = 20) -> str:
+        """Read-modify-write: `build` reads the store and returns the operations to commit.
+
+        Optimistic by default: `build` runs after the head is read, so what it reads is at least as
+        new as the parent; a concurrent commit makes ours fail with Conflict, and we rebuild from the
+        new state, backing off with jitter. Errors raised by `build` propagate and nothing is written.
+        Returns the new head (the old one when `build` has nothing to write).
+        """
+        for attempt in range(attempts):
+            parent = self.head()
+            operations = build()
+            if not operations:
+                return parent or ""
+            try:
+                return self.commit(operations, parent=parent, message=message)
+            except Conflict:
+                logger.debug("commit %r lost a race (attempt %d), retrying", message, attempt + 1)
+                time.sleep(random.uniform(0, 0.02 * 2 ** min(attempt, 6)))
+        raise Conflict(f"gave up on commit {message!r} after {attempts} conflicting attempts")
+
     def exists(self, path: str) -> bool:
         try:
             self.read(path)
         except NotFound:
             return False
         return True
-
-
-def transact(
-    store: Store,
-    build: Callable[[], Sequence[Operation]],
-    *,
-    message: str,
-    attempts: int = 10,
-) -> str:
-    """Read-modify-write with retries: `build` reads the store and returns the operations to commit.
-
-    `build` runs after the head is read, so what it reads is at least as new as the parent: a
-    concurrent commit makes ours fail with Conflict, and we rebuild from the new state. Errors
-    raised by `build` propagate and nothing is written.
-    """
-    for attempt in range(attempts):
-        parent = store.head()
-        operations = build()
-        if not operations:
-            return parent or ""
-        try:
-            return store.commit(operations, parent=parent, message=message)
-        except Conflict:
-            logger.debug("commit %r lost a race (attempt %d), retrying", message, attempt + 1)
-            time.sleep(random.uniform(0, 0.01 * 2 ** min(attempt, 6)))
-    raise Conflict(f"gave up on commit {message!r} after {attempts} conflicting attempts")

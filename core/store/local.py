@@ -4,7 +4,8 @@ Its bookkeeping (head, lock, journal) lives beside it in `.<name>.store/`, so th
 be pushed to the Hub as is. A commit stages every file, then writes a journal (the commit point),
 then moves the files into place with atomic renames; a crash before the journal leaves nothing, a
 crash after it is rolled forward by the next reader or writer. Readers hold a shared lock, writers
-an exclusive one, so a reader never sees half a commit.
+an exclusive one, so a reader never sees half a commit; a read-modify-write (`transact`) holds the
+exclusive lock throughout, so local writers queue instead of retrying conflicts.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import hashlib
 import json
 import os
 import shutil
+import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from core.store.base import Conflict, Delete, NotFound, Operation, Put, Store, check_path
@@ -41,6 +43,7 @@ class LocalStore(Store):
         self.root.mkdir(parents=True, exist_ok=True)
         self.meta.mkdir(parents=True, exist_ok=True)
         (self.meta / "lock").touch(exist_ok=True)
+        self._thread = threading.local()
 
     def __repr__(self) -> str:
         return f"LocalStore({str(self.root)!r})"
@@ -49,11 +52,20 @@ class LocalStore(Store):
 
     @contextlib.contextmanager
     def _locked(self, mode: int) -> Iterator[None]:
+        """flock on the lock file; re-entrant within a thread that already holds the exclusive lock.
+
+        (A second flock from the same process through another descriptor would wait for itself.)
+        """
+        if getattr(self._thread, "exclusive", False):
+            yield
+            return
         with open(self.meta / "lock", "rb") as handle:
             fcntl.flock(handle.fileno(), mode)
+            self._thread.exclusive = mode == fcntl.LOCK_EX
             try:
                 yield
             finally:
+                self._thread.exclusive = False
                 fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
     @contextlib.contextmanager
@@ -131,6 +143,11 @@ class LocalStore(Store):
                     if not name.startswith("."):
                         paths.append(name if rel == "." else f"{rel}/{name}".replace(os.sep, "/"))
             return sorted(paths)
+
+    def transact(self, build: Callable[[], Sequence[Operation]], *, message: str, attempts: int = 20) -> str:
+        """Read-modify-write under the exclusive lock: local writers take turns instead of racing."""
+        with self._locked(fcntl.LOCK_EX):
+            return super().transact(build, message=message, attempts=attempts)
 
     def commit(self, operations: Sequence[Operation], *, parent: str | None, message: str) -> str:
         for operation in operations:

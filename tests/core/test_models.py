@@ -27,6 +27,8 @@ def test_score_is_the_mean_gpu_energy_per_1000_queries_over_repetitions():
     assert result.score_std_wh == pytest.approx(0.1 * math.sqrt(sum((i - 4.5) ** 2 for i in range(10)) / 9))
     assert result.score_cv == pytest.approx(result.score_std_wh / 2.5)
     assert result.queries_per_wh == pytest.approx(400.0)
+    assert result.duration_s == pytest.approx(25.0)  # two phases of 12.5 s
+    assert result.throughput_qps == pytest.approx(40.0)
     assert result.score_component == "gpu"
 
 

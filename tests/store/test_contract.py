@@ -4,7 +4,7 @@ import threading
 
 import pytest
 
-from core.store import Conflict, Delete, NotFound, Put, transact
+from core.store import Conflict, Delete, NotFound, Put
 
 
 def test_commit_then_read_and_list(store):
@@ -87,7 +87,7 @@ def test_concurrent_writers_never_lose_an_update(store):
     def writer():
         try:
             for _ in range(5):
-                transact(store, increment, message="increment", attempts=100)
+                store.transact(increment, message="increment", attempts=100)
         except Exception as err:  # surfaced below
             errors.append(err)
 
@@ -107,5 +107,5 @@ def test_transact_propagates_build_errors_and_writes_nothing(store):
         raise ValueError("duplicate")
 
     with pytest.raises(ValueError, match="duplicate"):
-        transact(store, build, message="nope")
+        store.transact(build, message="nope")
     assert store.head() == head
