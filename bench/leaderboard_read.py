@@ -57,7 +57,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             store = LocalStore(Path(tmp) / "results")
             writer = ResultsRepo(store)
-            data = writer._index_bytes(frame)
+            data = writer.encode_index(frame)
             store.commit([Put(writer.index_path, data)], parent=None, message="synthetic index")
             cold, warm = [], []
             for _ in range(5):

@@ -152,7 +152,8 @@ class _RecordRepo(Generic[RecordT]):
     def _frame_of(cls, rows: Sequence[dict]) -> pd.DataFrame:
         return pa.Table.from_pylist(list(rows), schema=pa.schema(cls.columns)).to_pandas()
 
-    def _index_bytes(self, frame: pd.DataFrame) -> bytes:
+    def encode_index(self, frame: pd.DataFrame) -> bytes:
+        """The index file's bytes: zstd-compressed parquet with the fixed column types."""
         buffer = io.BytesIO()
         table = pa.Table.from_pandas(frame, schema=pa.schema(self.columns), preserve_index=False)
         pq.write_table(table, buffer, compression="zstd")
@@ -176,7 +177,7 @@ class _RecordRepo(Generic[RecordT]):
                 operations.append(Put(path, dump_record(record)))
                 rows.append(self.index_row(record, path))
             new_frame = pd.concat([frame.loc[~existing], self._frame_of(rows)], ignore_index=True)
-            operations.append(Put(self.index_path, self._index_bytes(new_frame)))
+            operations.append(Put(self.index_path, self.encode_index(new_frame)))
             return operations
 
         return build
@@ -192,6 +193,9 @@ class _RecordRepo(Generic[RecordT]):
     def replace(self, record: RecordT, *, expected: RecordT) -> str:
         """Overwrite a record, provided it still equals `expected` (another writer may have won)."""
 
+        if record.id != expected.id:  # type: ignore[attr-defined]
+            raise ValueError(f"cannot replace {expected.id} with a record of another id")  # type: ignore[attr-defined]
+
         def check_then_build() -> list[Operation]:
             current = self.get(record.id)  # type: ignore[attr-defined]
             if current != expected:
@@ -202,13 +206,15 @@ class _RecordRepo(Generic[RecordT]):
 
     def rebuild_index(self) -> list[str]:
         """Remake the index from every record file; returns the problems of the skipped ones."""
-        loaded = self.load(p for p in self.store.list("records") if p.endswith(".json"))
+        problems: list[str] = []
 
-        def build() -> list[Operation]:
-            return [Put(self.index_path, self._index_bytes(self.frame_of(loaded.records)))]
+        def build() -> list[Operation]:  # reads inside the transaction, so no concurrent add is dropped
+            loaded = self.load(p for p in self.store.list("records") if p.endswith(".json"))
+            problems[:] = loaded.problems
+            return [Put(self.index_path, self.encode_index(self.frame_of(loaded.records)))]
 
         self.store.transact(build, message="Rebuild index")
-        return loaded.problems
+        return problems
 
 
 _TIMESTAMP = pa.timestamp("us", tz="UTC")

@@ -83,7 +83,7 @@ def test_corrupt_index_rows_are_skipped_and_reported(store):
     repo.add(make_result(result_id="r1"), make_result(result_id="r2", model_id="org/b"))
     frame = repo.table().frame.copy()
     frame.loc[frame["id"] == "r2", "score_wh"] = float("nan")
-    store.commit([Put(repo.index_path, repo._index_bytes(frame))], parent=store.head(), message="tamper")
+    store.commit([Put(repo.index_path, repo.encode_index(frame))], parent=store.head(), message="tamper")
     table = repo.table()
     assert table.frame["id"].tolist() == ["r1"]
     assert table.problems and "score_wh" in table.problems[0]
