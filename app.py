@@ -1,4 +1,4 @@
-"""The AI Energy Score Space: builds the page from the tab builders and serves it.
+"""The AI Energy Score Space: builds the page from the tab builders and serves it with the label routes.
 
 Importing this module does no I/O and imports nothing from the benchmark stack; data is read through
 the store when the page is used.
@@ -11,32 +11,63 @@ import os
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 
 import gradio as gr
+from fastapi import FastAPI
 
 from core.repos import ResultsRepo
 from core.settings import Settings, load_settings
 from core.store import open_stores
+from label import routes as label_routes
+from label import tab as label_tab
+from leaderboard import explore_tab, impact_tab
 from leaderboard import tab as leaderboard_tab
+from leaderboard.tables import LeaderboardData
+from leaderboard.texts import CITATION, about_markdown
 
 TITLE = "AI Energy Score"
 INTRO = (
-    "GPU energy of AI models on ten standard tasks, in Wh per 1,000 queries, measured on an NVIDIA H100 "
-    "with batch size 1 and 10 repetitions. Stars compare models within a task (and, for text generation, "
-    "a size class): 5 stars for the most efficient fifth of the energy range."
+    "GPU energy of AI models on ten standard tasks, in **Wh per 1,000 queries**, measured on an NVIDIA H100 "
+    "with batch size 1 and 10 repetitions. Stars compare models within a task (and, for text generation, a "
+    "size class): 5 stars for the most efficient fifth of the energy range."
 )
+THEME = gr.themes.Soft(primary_hue="green", neutral_hue="slate")
 
 
-def create_app(settings: Settings) -> gr.Blocks:
-    stores = open_stores(settings)
-    results = ResultsRepo(stores.results)
+def build_blocks(data: LeaderboardData, settings: Settings) -> gr.Blocks:
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"# ⚡ {TITLE}\n{INTRO}")
-        with gr.Tab("Leaderboard"):
-            leaderboard_tab.build(demo, results)
+        with gr.Tabs():
+            with gr.Tab("Leaderboard", id="leaderboard"):
+                controls = leaderboard_tab.build(demo, data)
+            with gr.Tab("Model detail", id="detail"):
+                explore_tab.build_detail(demo, data, controls)
+            with gr.Tab("Compare", id="compare"):
+                explore_tab.build_compare(demo, data, controls)
+            with gr.Tab("Label", id="label"):
+                label_tab.build(demo, data, settings)
+            with gr.Tab("Impact calculator", id="impact"):
+                impact_tab.build(demo, data, controls)
+            with gr.Tab("About / FAQ", id="about"):
+                gr.Markdown(about_markdown())
+                gr.Code(CITATION, label="Cite", language=None)
     return demo
 
 
+def create_app(settings: Settings) -> FastAPI:
+    """The whole Space: the Gradio page at / and the label images at /labels/."""
+    stores = open_stores(settings)
+    data = LeaderboardData(ResultsRepo(stores.results))
+    app = FastAPI(title=TITLE)
+    label_routes.register(app, data, settings)
+    return gr.mount_gradio_app(app, build_blocks(data, settings), path="/", theme=THEME)
+
+
 def main() -> None:
-    create_app(load_settings()).launch()
+    import uvicorn
+
+    host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
+    port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
+    print(f"* Running on http://{host}:{port}")
+    uvicorn.run(create_app(load_settings()), host=host, port=port, log_level="warning")
 
 
 if __name__ == "__main__":

@@ -66,6 +66,7 @@ class Table:
 
     frame: pd.DataFrame
     problems: list[str] = field(default_factory=list)
+    head: str | None = None  # the commit it was read at
 
 
 @dataclass
@@ -106,7 +107,9 @@ class _RecordRepo(Generic[RecordT]):
         """The index at the current head; read from the store only when the head has moved."""
         head = self.store.head()
         if self._cache is None or self._cache[0] != head:
-            self._cache = (head, self._validated(self._read_index()))
+            table = self._validated(self._read_index())
+            table.head = head
+            self._cache = (head, table)
         return self._cache[1]
 
     def _read_index(self) -> pd.DataFrame:

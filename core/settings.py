@@ -26,6 +26,14 @@ class Settings(BaseSettings):
     hub_endpoint: str = "https://huggingface.co"
     hf_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("AIES_HF_TOKEN", "HF_TOKEN"))
     cache_dir: Path = Field(default=Path(".cache/aies"), description="Hub backend: download cache.")
+    public_url: str = Field(
+        default="https://huggingface.co/spaces/AIEnergyScore/Leaderboard",
+        description="Where readers find the leaderboard; printed on labels and in model-card snippets.",
+    )
+    app_url: str = Field(
+        default="https://aienergyscore-leaderboard.hf.space",
+        description="Where this app itself is served: the base of the label image links.",
+    )
 
     @model_validator(mode="after")
     def _hub_needs_repos(self) -> Settings:

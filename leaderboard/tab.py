@@ -1,48 +1,157 @@
-"""The Leaderboard tab: pick a task and a release, see the rated table (a first, minimal view)."""
+"""The Leaderboard tab: one tab per task, the rated table with filters and downloads, and the plots."""
 
 from __future__ import annotations
+
+import hashlib
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
 
 import gradio as gr
 import pandas as pd
 
-from core.catalog import TASKS
-from core.repos import ResultsRepo
+from core.catalog import SIZE_CLASS_ABOUT, TASKS, TaskId
 from core.store import NotFound
-from leaderboard.tables import LATEST, rated_frame, task_table
-
-EMPTY_MESSAGE = (
-    "**No results yet.** Results appear here once a model has been benchmarked: submit a model in the "
-    "Submit tab, or add results to the store, then refresh."
+from leaderboard import plots
+from leaderboard.tables import (
+    ALL_CLASSES,
+    DATATYPES,
+    DEFAULT_OPTIONAL,
+    LATEST,
+    OPTIONAL_COLUMNS,
+    REFERENCE_HARDWARE,
+    LeaderboardData,
+    band_summary,
+    display_table,
+    hardware_choices,
+    select_rows,
+    spread_callout,
 )
 
+EMPTY_MESSAGE = (
+    "### No results here yet\n"
+    "Results appear once a model has been benchmarked: submit an open model in the **Submit** tab (the "
+    "runner measures it), or upload a vendor's benchmark logs. Try another task, hardware or release, "
+    "or clear the search."
+)
+CLASS_CHOICES = [ALL_CLASSES, "A", "B", "C"]
+_DOWNLOADS = Path(tempfile.gettempdir()) / "aies-downloads"
 
-def build(demo: gr.Blocks, results: ResultsRepo) -> None:
-    """Add the tab's components to `demo`; data is read when the page is used, not at start-up."""
-    task_names = [(task.display_name, task.id.value) for task in TASKS.values()]
-    with gr.Row():
-        task_choice = gr.Dropdown(task_names, value=task_names[0][1], label="Task")
-        release_choice = gr.Dropdown([LATEST], value=LATEST, label="Release")
-    about = gr.Markdown()
-    notice = gr.Markdown()
-    table = gr.Dataframe(interactive=False, wrap=True)
 
-    def refresh(task: str, release_id: str):
-        releases = [LATEST, *reversed(results.release_ids())]
-        try:
-            rated = rated_frame(results, release_id)
-        except NotFound as err:
-            return gr.update(choices=releases), f"_{TASKS[task].about}_", f"**{err}**", pd.DataFrame()
-        shown = task_table(rated, task)
-        problems = results.table().problems
-        message = EMPTY_MESSAGE if shown.empty else ""
-        if problems:
-            message += f"\n\n{len(problems)} result(s) could not be read and are not shown."
-        return gr.update(choices=releases), f"_{TASKS[task].about}_", message, shown
+@dataclass
+class Controls:
+    """The components every view reads; other tabs take them as inputs too."""
 
-    outputs = [release_choice, about, notice, table]
-    gr.on(
-        [demo.load, task_choice.change, release_choice.change],
-        refresh,
-        inputs=[task_choice, release_choice],
-        outputs=outputs,
+    release: gr.Dropdown
+    hardware: gr.Dropdown
+    task: gr.State
+
+
+def _download_files(rows: pd.DataFrame, name: str) -> tuple[str, str]:
+    """The shown rows at full precision, as CSV and parquet files named after their content."""
+    _DOWNLOADS.mkdir(exist_ok=True)
+    export = rows.drop(columns=["band_edges_wh"], errors="ignore")
+    digest = hashlib.sha1(pd.util.hash_pandas_object(export[["id"]], index=False).to_numpy().tobytes()).hexdigest()[:12]
+    csv_path = _DOWNLOADS / f"{name}-{digest}.csv"
+    parquet_path = _DOWNLOADS / f"{name}-{digest}.parquet"
+    if not csv_path.exists():
+        export.to_csv(csv_path, index=False)
+        export.to_parquet(parquet_path, index=False)
+    return str(csv_path), str(parquet_path)
+
+
+def render(
+    data: LeaderboardData, task: str, release_id: str, hardware: str, size_class: str, search: str, columns: list[str]
+):
+    """Everything the task view shows, for the current filters."""
+    try:
+        view = data.view(release_id)
+    except NotFound as err:
+        message = f"**{err}**"
+        empty = pd.DataFrame(columns=["Model"])
+        return message, "", "", empty, None, None, plots.energy_by_stars(empty), plots.energy_vs_parameters(empty)
+    rows = select_rows(view.frame, task=task, hardware=hardware, size_class=size_class, search=search)
+    notice = EMPTY_MESSAGE if rows.empty else ""
+    if view.problems:
+        notice += f"\n\n⚠️ {len(view.problems)} result(s) could not be read and are not shown."
+    table = display_table(rows, release_id=release_id, columns=columns)
+    csv_path, parquet_path = _download_files(rows, f"{task}-{release_id[:7].replace(' ', '_')}")
+    return (
+        notice,
+        spread_callout(rows),
+        band_summary(rows),
+        table,
+        csv_path,
+        parquet_path,
+        plots.energy_by_stars(rows),
+        plots.energy_vs_parameters(rows),
     )
+
+
+def build(demo: gr.Blocks, data: LeaderboardData) -> Controls:
+    """Add the tab's components to `demo`; data is read when the page is used, not at start-up."""
+    with gr.Row():
+        release = gr.Dropdown([LATEST], value=LATEST, label="Release", scale=2)
+        hardware = gr.Dropdown([REFERENCE_HARDWARE], value=REFERENCE_HARDWARE, label="Hardware", scale=2)
+        search = gr.Textbox(label="Search models", placeholder="e.g. llama", scale=2)
+    with gr.Accordion("Columns", open=False):
+        columns = gr.CheckboxGroup(OPTIONAL_COLUMNS, value=DEFAULT_OPTIONAL, label="Shown columns", show_label=False)
+    task = gr.State(TaskId.TEXT_GENERATION.value)
+    size_class = gr.State(ALL_CLASSES)
+    with gr.Tabs():
+        for spec in TASKS.values():
+            with gr.Tab(spec.display_name, id=spec.id.value) as task_tab:
+                gr.Markdown(f"_{spec.about}_")
+                if spec.has_size_classes:
+                    class_radio = gr.Radio(CLASS_CHOICES, value=ALL_CLASSES, label="Size class")
+                    gr.Markdown("\n".join(f"- **{c}**: {text}" for c, text in SIZE_CLASS_ABOUT.items()))
+                    class_radio.change(lambda c: c, class_radio, size_class)
+            task_tab.select(lambda t=spec.id.value: t, None, task)
+    notice = gr.Markdown()
+    callout = gr.Markdown()
+    bands = gr.Markdown()
+    table = gr.Dataframe(
+        interactive=False,
+        wrap=True,
+        datatype=[DATATYPES.get(c, "str") for c in ["Model", "Energy (Wh / 1k queries)", "Stars", *DEFAULT_OPTIONAL]],
+        pinned_columns=1,
+        max_height=620,
+    )
+    with gr.Row():
+        csv_button = gr.DownloadButton("Download shown table (CSV)", size="sm")
+        parquet_button = gr.DownloadButton("Download shown table (parquet)", size="sm")
+    with gr.Row():
+        strip = gr.Plot()
+        scatter = gr.Plot()
+
+    def refresh_choices(release_id: str, hardware_choice: str):
+        """Release and hardware choices as the data stands now; keeps the reader's picks when still valid."""
+        releases = data.release_choices()
+        frame = data.results.table().frame
+        hardware_options = hardware_choices(frame) if len(frame) else [REFERENCE_HARDWARE]
+        return (
+            gr.update(choices=releases, value=release_id if release_id in releases else LATEST),
+            gr.update(
+                choices=hardware_options,
+                value=hardware_choice if hardware_choice in hardware_options else REFERENCE_HARDWARE,
+            ),
+        )
+
+    def show(task_id, release_id, hardware_choice, class_choice, query, shown_columns):
+        outputs = render(data, task_id, release_id, hardware_choice, class_choice, query, shown_columns)
+        notice_md, callout_md, bands_md, frame, csv_path, parquet_path, strip_fig, scatter_fig = outputs
+        table_update = gr.update(
+            value=frame, datatype=[DATATYPES.get(c, "str") for c in frame.columns] if len(frame.columns) else "str"
+        )
+        return notice_md, callout_md, bands_md, table_update, csv_path, parquet_path, strip_fig, scatter_fig
+
+    inputs = [task, release, hardware, size_class, search, columns]
+    outputs = [notice, callout, bands, table, csv_button, parquet_button, strip, scatter]
+    demo.load(refresh_choices, [release, hardware], [release, hardware]).then(show, inputs, outputs)
+    gr.on(
+        [task.change, size_class.change, release.input, hardware.input, search.change, columns.input],
+        show,
+        inputs,
+        outputs,
+    )
+    return Controls(release=release, hardware=hardware, task=task)

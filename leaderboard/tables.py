@@ -1,37 +1,189 @@
-"""The leaderboard table of one task: results with their stars, from a release or rated live."""
+"""What the leaderboard shows: rated results per release, filtered, and shaped into the displayed table.
+
+Pure pandas over the results index; column labels live here, in the UI layer, and nowhere else.
+"""
 
 from __future__ import annotations
 
+import math
+import threading
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pandas as pd
 
+from core.models import Release
 from core.releases import build_release, rated_results
 from core.repos import ResultsRepo
 
-LATEST = "latest measurements, not yet rated"
+LATEST = "Latest measurements (not yet rated)"
+ALL_HARDWARE = "All hardware"
+REFERENCE_HARDWARE = "NVIDIA H100 (reference)"
+ALL_CLASSES = "All classes"
+HUB_URL = "https://huggingface.co"
+
+# Displayed column → what it shows. The first ones are always shown; the rest can be toggled.
+ALWAYS_SHOWN = ["Model", "Energy (Wh / 1k queries)", "Stars"]
+OPTIONAL_COLUMNS = [
+    "Relative energy",
+    "Provider",
+    "Class",
+    "Parameters (B)",
+    "Hardware",
+    "Scored",
+    "Label",
+    "Precision",
+    "Repetitions",
+    "CV (%)",
+    "CPU energy (Wh / 1k)",
+    "RAM energy (Wh / 1k)",
+]
+DEFAULT_OPTIONAL = ["Relative energy", "Provider", "Class", "Parameters (B)", "Hardware", "Scored", "Label"]
+DATATYPES = {"Model": "markdown", "Label": "markdown"}
 
 
-def rated_frame(repo: ResultsRepo, release_id: str) -> pd.DataFrame:
-    """Every result with its stars: frozen ones from a release, or a live rating of the latest results."""
-    results = repo.table().frame
-    if release_id == LATEST:
-        release = build_release("latest", results, cut_at=datetime.now(UTC))
-    else:
-        release = repo.release(release_id)
-    return rated_results(results, release)
+@dataclass
+class RatedView:
+    """Every result a release rates, with stars and band edges, and what could not be read."""
+
+    release_id: str
+    frame: pd.DataFrame
+    release: Release
+    problems: list[str] = field(default_factory=list)
 
 
-def task_table(rated: pd.DataFrame, task: str) -> pd.DataFrame:
-    """What a reader sees for one task, lowest energy first."""
-    rows = rated.loc[rated["task"] == task].sort_values("score_wh", kind="stable")
-    return pd.DataFrame(
+class LeaderboardData:
+    """Rated views per release, computed once per results head: tab changes, filters and searches reuse them."""
+
+    def __init__(self, results: ResultsRepo) -> None:
+        self.results = results
+        self._lock = threading.Lock()
+        self._views: dict[str, RatedView] = {}
+        self._head: str | None = None
+
+    def release_choices(self) -> list[str]:
+        return [LATEST, *reversed(self.results.release_ids())]
+
+    def view(self, release_id: str) -> RatedView:
+        """The rated view; raises NotFound for an unknown release."""
+        table = self.results.table()
+        with self._lock:
+            if self._head != table.head:
+                self._views.clear()
+                self._head = table.head
+            cached = self._views.get(release_id)
+        if cached is not None:
+            return cached
+        if release_id == LATEST:
+            release = build_release("latest", table.frame, cut_at=datetime.now(UTC))
+        else:
+            release = self.results.release(release_id)
+        view = RatedView(release_id, rated_results(table.frame, release), release, list(table.problems))
+        with self._lock:
+            self._views[release_id] = view
+        return view
+
+
+def hardware_choices(frame: pd.DataFrame) -> list[str]:
+    others = sorted(h for h in frame["hardware"].unique() if "H100" not in h)
+    return [REFERENCE_HARDWARE, *others, ALL_HARDWARE]
+
+
+def select_rows(
+    frame: pd.DataFrame,
+    *,
+    task: str,
+    hardware: str = REFERENCE_HARDWARE,
+    size_class: str = ALL_CLASSES,
+    search: str = "",
+) -> pd.DataFrame:
+    """The rated rows of one task that match the filters, lowest energy first."""
+    rows = frame.loc[frame["task"] == task]
+    if hardware == REFERENCE_HARDWARE:
+        rows = rows.loc[rows["hardware"].str.contains("H100", regex=False)]
+    elif hardware != ALL_HARDWARE:
+        rows = rows.loc[rows["hardware"] == hardware]
+    if size_class != ALL_CLASSES:
+        rows = rows.loc[rows["size_class"] == size_class]
+    if search.strip():
+        rows = rows.loc[rows["model_id"].str.contains(search.strip(), case=False, regex=False)]
+    return rows.sort_values(["score_wh", "model_id"], kind="stable")
+
+
+def significant(value: float, digits: int = 4) -> float:
+    """Round for display only (the stored and downloaded values keep every digit)."""
+    if value == 0 or not math.isfinite(value):
+        return value
+    return round(value, digits - 1 - math.floor(math.log10(abs(value))))
+
+
+def stars_text(stars: int) -> str:
+    return "★" * stars + "☆" * (5 - stars)
+
+
+_EIGHTHS = " ▏▎▍▌▋▊▉"
+
+
+def energy_bar(fraction: float, width: int = 12) -> str:
+    """A text bar, `fraction` of the full width, in eighths of a character."""
+    eighths = round(max(0.0, min(1.0, fraction)) * width * 8)
+    full, rest = divmod(eighths, 8)
+    return "█" * full + (_EIGHTHS[rest] if rest else "")
+
+
+def _marked(rows: pd.DataFrame, component: str) -> list[str]:
+    """CPU or RAM energy, marked where CodeCarbon estimated it rather than read a counter."""
+    return [
+        f"{significant(value, 3):g}" + (" (estimated)" if method == "estimate" else "")
+        for value, method in zip(rows[f"{component}_wh"], rows[f"{component}_method"], strict=True)
+    ]
+
+
+def display_table(rows: pd.DataFrame, *, release_id: str, columns: list[str] | None = None) -> pd.DataFrame:
+    """The table a reader sees: rounded for display, links, bars; only the chosen optional columns."""
+    highest = rows["score_wh"].max() if len(rows) else 1.0
+    release_query = "" if release_id == LATEST else f"?release={release_id}"
+    table = pd.DataFrame(
         {
-            "Model": rows["model_id"],
-            "GPU energy (Wh / 1,000 queries)": rows["score_wh"].map(lambda v: f"{v:.4g}"),
-            "Stars": rows["stars"].map(lambda n: "★" * n + "☆" * (5 - n)),
-            "Class": rows["size_class"].fillna("—"),
-            "Hardware": rows["hardware"],
-            "Measured": rows["measured_at"].dt.strftime("%Y-%m-%d"),
+            "Model": [f"[{m}]({HUB_URL}/{m})" for m in rows["model_id"]],
+            "Energy (Wh / 1k queries)": [significant(v) for v in rows["score_wh"]],
+            "Stars": [stars_text(s) for s in rows["stars"]],
+            "Relative energy": [energy_bar(v / highest if highest else 0.0) for v in rows["score_wh"]],
+            "Provider": rows["provider"].to_numpy(),
+            "Class": rows["size_class"].fillna("—").to_numpy(),
+            "Parameters (B)": [significant(p / 1e9, 3) if pd.notna(p) else None for p in rows["parameters"]],
+            "Hardware": rows["hardware"].to_numpy(),
+            "Scored": rows["measured_at"].dt.strftime("%Y-%m-%d").to_numpy(),
+            "Label": [f"[PNG](/labels/{rid}.png{release_query})" for rid in rows["id"]],
+            "Precision": rows["precision"].to_numpy(),
+            "Repetitions": rows["repetitions"].to_numpy(),
+            "CV (%)": [significant(cv * 100, 3) if pd.notna(cv) else None for cv in rows["score_cv"]],
+            "CPU energy (Wh / 1k)": _marked(rows, "cpu"),
+            "RAM energy (Wh / 1k)": _marked(rows, "ram"),
         }
     )
+    chosen = DEFAULT_OPTIONAL if columns is None else [c for c in OPTIONAL_COLUMNS if c in columns]
+    return table[ALWAYS_SHOWN + chosen]
+
+
+def spread_callout(rows: pd.DataFrame) -> str:
+    """'The highest uses N× the energy of the lowest', for the shown rows."""
+    if len(rows) < 2:
+        return ""
+    low, high = rows["score_wh"].min(), rows["score_wh"].max()
+    if low <= 0 or high == low:
+        return ""
+    return f"**{high / low:,.0f}× difference** between the highest and the lowest energy shown ({len(rows)} models)."
+
+
+def band_summary(rows: pd.DataFrame) -> str:
+    """The band edges of every population among the shown rows, so readers see why a model got its stars."""
+    lines = []
+    for population, group in rows.groupby("population", sort=True):
+        edges = group["band_edges_wh"].iloc[0]
+        if edges is None:
+            lines.append(f"- {population}: not enough models to rate (every member gets 3 stars)")
+            continue
+        bands = " < ".join(f"{5 - i}★ ≤ {significant(edges[i + 1]):g}" for i in range(5))
+        lines.append(f"- {population}: {significant(edges[0]):g} ≤ {bands} Wh")
+    return "**Star bands** (five equal parts of each population's range):\n" + "\n".join(lines) if lines else ""

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
+import time
 from pathlib import Path
 
 import pytest
+import uvicorn
 
 from app import create_app
 from core.catalog import SizeClass, TaskId
@@ -53,26 +56,43 @@ def seed(data_dir: Path) -> None:
     repo.add(make_result(result_id="tc-new", model_id="org/classifier-new", score_wh=0.05, measured_at=later(20)))
 
 
-def serve(data_dir: Path):
-    demo = create_app(Settings(backend="local", data_dir=data_dir))
-    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
-    return demo
+class Served:
+    """The whole app (page and label routes) served by uvicorn in a thread."""
+
+    def __init__(self, data_dir: Path) -> None:
+        port = free_port()
+        self.url = f"http://127.0.0.1:{port}"
+        config = uvicorn.Config(
+            create_app(Settings(backend="local", data_dir=data_dir)), port=port, log_level="warning"
+        )
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 60
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("the app did not start")
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
 def seeded_app(tmp_path_factory):
     data_dir = tmp_path_factory.mktemp("seeded")
     seed(data_dir)
-    demo = serve(data_dir)
-    yield demo
-    demo.close()
+    served = Served(data_dir)
+    yield served
+    served.close()
 
 
 @pytest.fixture(scope="module")
 def empty_app(tmp_path_factory):
-    demo = serve(tmp_path_factory.mktemp("empty"))
-    yield demo
-    demo.close()
+    served = Served(tmp_path_factory.mktemp("empty"))
+    yield served
+    served.close()
 
 
 @pytest.fixture(scope="session")

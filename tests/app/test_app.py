@@ -19,7 +19,7 @@ def test_importing_the_app_pulls_in_nothing_heavy():
 
 
 def test_app_answers_http(seeded_app):
-    with urllib.request.urlopen(seeded_app.local_url, timeout=30) as response:
+    with urllib.request.urlopen(seeded_app.url, timeout=30) as response:
         assert response.status == 200
         assert "AI Energy Score" in response.read().decode()
 
@@ -39,7 +39,7 @@ def _choose(page, label: str, option: str) -> None:
 
 
 def test_leaderboard_shows_rated_results_and_switches_task_and_release(seeded_app, page):
-    page.goto(seeded_app.local_url)
+    page.goto(seeded_app.url)
     expect(_models(page)).to_have_count(3, timeout=30_000)  # text generation is the first task
     expect(_cell(page, 0, 0)).to_have_text("org/llm-0")
     expect(_cell(page, 0, 2)).to_have_text("★★★★★")
@@ -60,7 +60,7 @@ def test_leaderboard_shows_rated_results_and_switches_task_and_release(seeded_ap
 
 
 def test_empty_store_shows_a_friendly_empty_state(empty_app, page):
-    page.goto(empty_app.local_url)
+    page.goto(empty_app.url)
     expect(page.get_by_text("No results yet")).to_be_visible(timeout=30_000)
     assert "Error" not in page.inner_text("body")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

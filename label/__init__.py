@@ -1,0 +1,1 @@
+"""The model-card label: an energy-efficiency label for one model, drawn from code as PNG or SVG."""

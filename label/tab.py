@@ -1,0 +1,104 @@
+"""The Label tab, and what a result's label says in a given release."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import gradio as gr
+
+from core.catalog import TASKS, TaskId
+from core.settings import Settings
+from core.store import NotFound
+from label.content import LabelData
+from leaderboard.tables import LATEST, LeaderboardData, significant
+
+NOT_RATED = "Not rated yet"
+_FILES = Path(tempfile.gettempdir()) / "aies-labels"
+
+
+def label_for(data: LeaderboardData, result_id: str, release_id: str | None, leaderboard_url: str) -> LabelData:
+    """The label of one result: its stars in `release_id` (default: the newest release), or none.
+
+    Raises NotFound for an unknown result or release.
+    """
+    frame = data.results.table().frame
+    rows = frame.loc[frame["id"] == result_id]
+    if rows.empty:
+        raise NotFound(f"no result with id {result_id!r}")
+    row = rows.iloc[0]
+    releases = data.results.release_ids()
+    if release_id is None or release_id == LATEST:
+        release_id = None if release_id == LATEST or not releases else releases[-1]
+    stars, scored = None, NOT_RATED
+    if release_id is not None:
+        release = data.results.release(release_id)
+        stars = release.stars.get(result_id)
+        if stars is not None:
+            scored = f"{release.cut_at:%B %Y}"
+    hardware = row["hardware"] if row["gpu_count"] <= 1 else f"{row['gpu_count']} × {row['hardware']}"
+    return LabelData(
+        model_id=row["model_id"],
+        task_name=TASKS[TaskId(row["task"])].display_name,
+        hardware=hardware,
+        energy_wh=float(row["score_wh"]),
+        stars=stars,
+        scored=scored,
+        leaderboard_url=leaderboard_url,
+        size_class=row["size_class"],
+    )
+
+
+def build(demo: gr.Blocks, data: LeaderboardData, settings: Settings) -> None:
+    from label.render import render_png
+    from label.snippet import model_card_snippet
+    from label.svg import render_svg
+
+    gr.Markdown("Download a model's energy label for its model card: choose the task, the model and the release.")
+    with gr.Row():
+        task = gr.Dropdown(
+            [(t.display_name, t.id.value) for t in TASKS.values()], value="text_generation", label="Task"
+        )
+        result = gr.Dropdown([], label="Model")
+        release = gr.Dropdown([], label="Release")
+    with gr.Row():
+        preview = gr.Image(label="Label", type="filepath", height=380, show_label=False)
+        with gr.Column():
+            png = gr.DownloadButton("Download PNG (520 × 728)")
+            svg = gr.DownloadButton("Download SVG")
+            message = gr.Markdown()
+            markdown_snippet = gr.Code(label="Model card (markdown)", language="markdown")
+            html_snippet = gr.Code(label="Model card (HTML)", language="html")
+
+    def load(task_id: str):
+        frame = data.results.table().frame
+        rows = frame.loc[frame["task"] == task_id].sort_values("model_id")
+        choices = [(f"{r.model_id} · {r.hardware} · {significant(r.score_wh):g} Wh", r.id) for r in rows.itertuples()]
+        releases = [*reversed(data.results.release_ids()), LATEST]
+        return (
+            gr.update(choices=choices, value=choices[0][1] if choices else None),
+            gr.update(choices=releases, value=releases[0]),
+        )
+
+    def show(result_id: str | None, release_id: str | None):
+        if not result_id:
+            return None, None, None, "No results for this task yet.", "", ""
+        try:
+            content = label_for(data, result_id, release_id, settings.public_url)
+        except NotFound as err:
+            return None, None, None, f"⚠️ {err}", "", ""
+        _FILES.mkdir(exist_ok=True)
+        stem = f"ai-energy-score-{result_id}-{(release_id or 'latest').replace(' ', '_')[:24]}"
+        png_path, svg_path = _FILES / f"{stem}.png", _FILES / f"{stem}.svg"
+        png_path.write_bytes(render_png(content))
+        svg_path.write_text(render_svg(content), encoding="utf-8")
+        query = "" if release_id in (None, LATEST) else f"?release={release_id}"
+        image_url = f"{settings.app_url.rstrip('/')}/labels/{result_id}.png{query}"
+        md, html = model_card_snippet(content, image_url=image_url, entry_url=settings.public_url)
+        note = "" if content.stars else f"This result is not rated in {release_id}: the label says so."
+        return str(png_path), str(png_path), str(svg_path), note, md, html
+
+    outputs = [preview, png, svg, message, markdown_snippet, html_snippet]
+    demo.load(load, task, [result, release])
+    task.input(load, task, [result, release])
+    gr.on([result.change, release.change], show, [result, release], outputs)

@@ -1,0 +1,115 @@
+"""One model up close (every task, the per-phase breakdown, spread, checks) and models side by side."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from core.catalog import TASKS, TaskId
+from core.models import Result
+from leaderboard.tables import significant, stars_text
+
+
+def model_choices(results: pd.DataFrame) -> list[str]:
+    return sorted(results["model_id"].unique())
+
+
+def model_results(results: pd.DataFrame, rated: pd.DataFrame, model_id: str) -> pd.DataFrame:
+    """Every result of one model, with its stars where the chosen release rated it."""
+    rows = results.loc[results["model_id"] == model_id].sort_values(["task", "measured_at"])
+    stars = rated.set_index("id")["stars"] if len(rated) else pd.Series(dtype="int64")
+    return pd.DataFrame(
+        {
+            "Result": rows["id"].to_numpy(),
+            "Task": [TASKS[TaskId(t)].display_name for t in rows["task"]],
+            "Energy (Wh / 1k queries)": [significant(v) for v in rows["score_wh"]],
+            "Stars": [stars_text(int(stars[i])) if i in stars.index else "not rated" for i in rows["id"]],
+            "Class": rows["size_class"].fillna("—").to_numpy(),
+            "Hardware": rows["hardware"].to_numpy(),
+            "Scored": rows["measured_at"].dt.strftime("%Y-%m-%d").to_numpy(),
+            "Valid": [
+                "yes" if v else f"no: {why}" for v, why in zip(rows["valid"], rows["failed_checks"], strict=True)
+            ],
+        }
+    )
+
+
+def per_phase(result: Result) -> pd.DataFrame:
+    """Long table of every repetition × phase × component. Units: Wh per 1,000 queries."""
+    scale = 1000.0 * 1000.0 / result.settings.samples
+    records = [
+        {
+            "repetition": index + 1,
+            "phase": phase.value,
+            "component": component,
+            "wh": getattr(m, f"{component}_kwh") * scale,
+        }
+        for index, repetition in enumerate(result.repetitions)
+        for phase, m in repetition.phases.items()
+        for component in ("gpu", "cpu", "ram")
+    ]
+    return pd.DataFrame(records, columns=["repetition", "phase", "component", "wh"])
+
+
+def phase_summary(result: Result) -> pd.DataFrame:
+    """Mean and spread of each phase's energy over the repetitions, with how each component was obtained."""
+    long = per_phase(result)
+    methods = result.energy_methods
+    summary = long.groupby(["phase", "component"], sort=False)["wh"].agg(["mean", "std", "min", "max"]).reset_index()
+    return pd.DataFrame(
+        {
+            "Phase": summary["phase"],
+            "Component": [f"{c.upper()} ({getattr(methods, c).value})" for c in summary["component"]],
+            "Mean (Wh / 1k)": [significant(v) for v in summary["mean"]],
+            "Std": [significant(v, 3) if pd.notna(v) else None for v in summary["std"]],
+            "Min": [significant(v) for v in summary["min"]],
+            "Max": [significant(v) for v in summary["max"]],
+        }
+    )
+
+
+def checks_markdown(result: Result) -> str:
+    if not result.checks:
+        return "No validity checks were recorded for this result."
+    lines = [
+        f"- {'✅' if c.passed else '❌'} **{c.name}**" + (f": {c.detail}" if c.detail else "") for c in result.checks
+    ]
+    return "**Validity checks**\n" + "\n".join(lines)
+
+
+def result_facts(result: Result) -> str:
+    """A short markdown summary of how the result was obtained."""
+    cv = f"{result.score_cv * 100:.2f} %" if result.score_cv is not None else "n/a (one repetition)"
+    software = ", ".join(f"{name} {version}" for name, version in sorted(result.software.items()))
+    settings = result.settings
+    return "\n".join(
+        [
+            f"**{result.model_id}** on **{TASKS[result.task].display_name}**"
+            + (f" (class {result.size_class})" if result.size_class else ""),
+            f"- Score: **{result.score_wh!r} Wh** per 1,000 queries ({result.score_component.upper()} energy, "
+            f"mean of {len(result.repetitions)} repetitions; coefficient of variation {cv})",
+            f"- Hardware: {result.hardware.gpu_count} × {result.hardware.gpu_name}"
+            + (f", driver {result.hardware.driver}" if result.hardware.driver else "")
+            + (f", CUDA {result.hardware.cuda}" if result.hardware.cuda else ""),
+            f"- Settings: {settings.samples} samples of {settings.dataset}, batch size {settings.batch_size}, "
+            f"{settings.precision.value}, {settings.warmup_runs} warm-up runs"
+            + (", random weights" if settings.random_weights else ""),
+            f"- Software: {software}" if software else "- Software: not recorded",
+            f"- Source: {result.source.value}"
+            + (f", review {result.review.value}" if result.source.value == "vendor" else ""),
+        ]
+    )
+
+
+def compare(rated: pd.DataFrame, results: pd.DataFrame, models: list[str]) -> pd.DataFrame:
+    """Tasks as rows, the chosen models as columns: energy and stars of each model's latest result."""
+    stars = rated.set_index("id")["stars"] if len(rated) else pd.Series(dtype="int64")
+    chosen = results.loc[results["model_id"].isin(models)].sort_values("measured_at")
+    latest = chosen.drop_duplicates(["model_id", "task"], keep="last")
+    table = pd.DataFrame({"Task": [task.display_name for task in TASKS.values()]}, index=[t.value for t in TASKS])
+    for model in models:
+        cells = {}
+        for _, row in latest.loc[latest["model_id"] == model].iterrows():
+            rating = stars_text(int(stars[row["id"]])) if row["id"] in stars.index else "not rated"
+            cells[row["task"]] = f"{significant(row['score_wh']):g} Wh · {rating}"
+        table[model] = [cells.get(task, "—") for task in table.index]
+    return table.loc[(table[models] != "—").any(axis=1)].reset_index(drop=True) if models else table.iloc[0:0]

@@ -1,0 +1,100 @@
+"""The page's prose: the About / FAQ page and the citation. Task and class texts come from the catalog."""
+
+from __future__ import annotations
+
+from core.catalog import SIZE_CLASS_ABOUT, TASKS
+
+DATASET_SOURCES = {
+    "text_generation": "WikiText, OSCAR, UltraChat",
+    "summarization": "CNN Daily Mail, SamSUM, ArXiv",
+    "extractive_qa": "SQuAD v2, XTreme, SquadShifts",
+    "text_classification": "IMDB, Tweet Eval, Yelp Reviews",
+    "sentence_similarity": "STS Benchmark, Sentence Compression, Phrase Similarity",
+    "image_classification": "ImageNet ILSVRC, Food 101, Bean Disease",
+    "object_detection": "COCO 2017, Visual Genome, Plastic in River",
+    "automatic_speech_recognition": "LibriSpeech, Common Voice, People's Speech",
+    "image_generation": "COCO 2014 Captions, DiffusionDB, Nouns",
+    "image_captioning": "COCO 2014, Red Caps, New Yorker Caption Contest",
+}
+
+CITATION = """@misc{ai_energy_score,
+  title        = {AI Energy Score: energy-efficiency ratings for AI models},
+  author       = {{AI Energy Score contributors}},
+  year         = {2026},
+  howpublished = {\\url{https://huggingface.co/spaces/AIEnergyScore/Leaderboard}},
+  note         = {GPU energy in Wh per 1,000 queries, NVIDIA H100, batch size 1, 10 repetitions}
+}"""
+
+
+def _task_rows() -> str:
+    rows = ["| Task | Dataset (1,000 queries) | Precision | Measured phases |", "|---|---|---|---|"]
+    for task in TASKS.values():
+        phases = ", ".join(p.value for p in task.phases)
+        dataset = f"{task.dataset} ({DATASET_SOURCES[task.id.value]})"
+        rows.append(f"| {task.display_name} | {dataset} | {task.precision.value} | {phases} |")
+    return "\n".join(rows)
+
+
+def about_markdown() -> str:
+    classes = "\n".join(f"- **Class {c.value}**: {text}" for c, text in SIZE_CLASS_ABOUT.items())
+    return f"""
+## What is measured
+
+Each model runs one task on a fixed dataset of 1,000 queries, batch size 1, on one NVIDIA H100 80GB,
+after warm-up runs, **10 times**. The score is the **GPU energy in Wh per 1,000 queries**: the energy
+of the task's measured phases, read from the GPU's cumulative energy counter (NVML), averaged over
+the repetitions. Loading the model and the data is never part of it.
+
+{_task_rows()}
+
+**Measured or estimated?** GPU energy comes from a hardware counter. CPU and RAM energy are shown
+"for transparency" and never rated; on most servers CodeCarbon *estimates* them (CPU from its TDP and
+load, RAM from a fixed power per memory module), and the table says so. Every result keeps its raw
+per-repetition, per-phase values, the hardware, the software versions and its validity checks.
+
+## Stars
+
+Within each **population** — one release × one task × one hardware (× one size class for text
+generation) — the range from the lowest to the highest score is cut into **five equal bands**. The
+lowest-energy band gets 5 stars, the highest 1 star; a score exactly on an edge gets the extra star.
+A population with a single model (or all equal) cannot be split: everyone gets 3 stars, flagged
+"not enough models to rate".
+
+**Caveat:** one very inefficient outlier stretches the range and pushes everyone else into the top
+band. We keep the official rule and show each population's band edges next to its ratings.
+
+## Text-generation classes
+
+{classes}
+
+The class follows from the parameter count of the benchmarked revision (FP16 weights with 20 %
+overhead need about 1.2 GB per billion parameters).
+
+## Releases
+
+Ratings are relative, so they are recalibrated at each release (about every six months): a release
+freezes every rating and its band edges, and earlier releases stay viewable. A measurement never
+changes once made; models are re-rated, never re-measured. "Latest measurements (not yet rated)"
+rates everything measured so far, live.
+
+## How this implementation differs from the reference one
+
+- Text generation runs in FP16, as the documentation says (the reference configs set no dtype, so
+  everything ran in FP32).
+- Summarization generates 10 new tokens, as its configuration intended (the reference measured a
+  single forward pass).
+- Phases are measured directly, never as a difference that can go negative (the reference computed
+  decode as generate minus prefill, which went negative in a published sample).
+- All 10 repetitions are kept (the reference's latest runner dropped them), with full precision
+  (the reference's summary rounded to 0.01 Wh and turned parse errors into 0).
+- Random weights (which the reference used for most tasks; fine for energy) are recorded on each result.
+- Runs on CPU-only machines (the local development loop) are scored on their estimated CPU energy,
+  shown as hardware "CPU" and rated only against each other; the default view is the H100.
+
+## Beyond GPU energy
+
+The impact calculator scales a result to a deployment: the whole server draws about twice the GPU
+energy (or the measured CPU and RAM are added), the data centre's PUE multiplies it, and the grid's
+carbon intensity, the site's water use (WUE) and ADEME's regional factors turn it into CO2e, water,
+primary energy and abiotic depletion. These are estimates built on the measured figure.
+"""
