@@ -38,14 +38,15 @@ def build_blocks(data: LeaderboardData, settings: Settings) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("Leaderboard", id="leaderboard"):
                 controls = leaderboard_tab.build(demo, data)
-            with gr.Tab("Model detail", id="detail"):
-                explore_tab.build_detail(demo, data, controls)
-            with gr.Tab("Compare", id="compare"):
-                explore_tab.build_compare(demo, data, controls)
-            with gr.Tab("Label", id="label"):
-                label_tab.build(demo, data, settings)
-            with gr.Tab("Impact calculator", id="impact"):
-                impact_tab.build(demo, data, controls)
+            # Each of these tabs reads its data when it is opened, not with the page.
+            with gr.Tab("Model detail", id="detail") as detail:
+                explore_tab.build_detail(detail, data, controls)
+            with gr.Tab("Compare", id="compare") as compare:
+                explore_tab.build_compare(compare, data, controls)
+            with gr.Tab("Label", id="label") as label:
+                label_tab.build(label, data, settings)
+            with gr.Tab("Impact calculator", id="impact") as impact:
+                impact_tab.build(impact, data, controls)
             with gr.Tab("About / FAQ", id="about"):
                 gr.Markdown(about_markdown())
                 gr.Code(CITATION, label="Cite", language=None)

@@ -13,40 +13,15 @@ import time
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from core.catalog import TASKS, TaskId, size_class_for
+from bench.synthetic import synthetic_index
 from core.releases import build_release, rated_results
 from core.repos import ResultsRepo
 from core.store import Put
 from core.store.local import LocalStore
-from tests.factories import T0, make_result
-
-HARDWARE = ["NVIDIA H100 80GB HBM3", "NVIDIA H100 80GB HBM3", "NVIDIA H100 80GB HBM3", "NVIDIA A100-SXM4-80GB", "CPU"]
-
-
-def synthetic_index(n: int, rng: np.random.Generator):
-    """Index rows of n results: real rows of one result per task, varied in model, hardware and score."""
-    templates = {task: ResultsRepo.frame_of([make_result(result_id="t", task=task)]) for task in TASKS}
-    tasks = rng.choice(list(TASKS), size=n)
-    frame = pd.concat([templates[t] for t in tasks], ignore_index=True)
-    frame["id"] = [f"r{i:07d}" for i in range(n)]
-    frame["model_id"] = [f"org{i % 500}/model-{i}" for i in range(n)]
-    frame["path"] = [
-        f"records/{m}/{t}/{i}.json" for m, t, i in zip(frame["model_id"], frame["task"], frame["id"], strict=True)
-    ]
-    frame["hardware"] = rng.choice(HARDWARE, size=n)
-    parameters = rng.integers(100_000_000, 400_000_000_000, size=n)
-    is_text_gen = frame["task"] == TaskId.TEXT_GENERATION.value
-    frame["parameters"] = np.where(is_text_gen, parameters, None)
-    frame["size_class"] = [
-        size_class_for(int(p)).value if tg else None for p, tg in zip(parameters, is_text_gen, strict=True)
-    ]
-    frame["score_wh"] = rng.lognormal(mean=0.0, sigma=1.5, size=n)
-    frame["measured_at"] = T0
-    return frame
+from tests.factories import T0
 
 
 def main() -> None:

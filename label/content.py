@@ -114,6 +114,15 @@ def _trim_zeros(number: str) -> str:
     return number.rstrip("0").rstrip(".") if "." in number else number
 
 
+def describe(data: LabelData) -> str:
+    """The label in one sentence, for alt text and the SVG title."""
+    rating = f"{data.stars} of 5 stars" if data.stars is not None else "not rated yet"
+    return (
+        f"AI Energy Score label for {data.model_id}, {data.task_display} on {data.hardware}: {rating}, "
+        f"{format_energy(data.energy_wh)} Wh per 1,000 tasks"
+    )
+
+
 @dataclass(frozen=True)
 class FittedText:
     """Text broken into lines at the largest size that fits. Units: px."""

@@ -61,8 +61,10 @@ def _installed_fonts() -> tuple[_InstalledFont, ...]:
         return ()
     fonts = []
     for line in listing.splitlines():
-        file, families, styles, langs = (line.split("\t") + ["", "", ""])[:4]
-        fonts.append(_InstalledFont(file, tuple(families.split(",")), tuple(styles.split(",")), frozenset(langs.split("|"))))
+        file, families, styles, langs = [*line.split("\t"), "", "", ""][:4]
+        fonts.append(
+            _InstalledFont(file, tuple(families.split(",")), tuple(styles.split(",")), frozenset(langs.split("|")))
+        )
     return tuple(sorted(fonts, key=lambda font: font.file))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlsplit
 
 from label.content import FittedText, LabelData, fit_text, format_energy
 from label.fonts import Weight, measure
@@ -21,6 +22,8 @@ DARK = "#1f1f1f"
 DIVIDER = "#d9d9d9"
 GREEN = "#3fa45b"
 STAR_EMPTY = "#dadada"
+# The logo's bolt is a lighter green than the stars, so the star green appears only where a star is earned.
+BOLT = "#6cc784"
 WHITE = "#ffffff"
 
 # Inter's ascender and descender, in em: with them a line's glyphs sit centred in its line height, as in CSS.
@@ -29,8 +32,15 @@ _ASCENT, _DESCENT = 0.96875, 0.2421875
 _SLACK = 1.0
 _NAME_SIZES = (16, 15, 14, 13, 12, 11, 10)
 _NAME_MAX_LINES = 3
+# Vertical positions, top to bottom. Units: px from the top.
+_HEADER_BOTTOM = 40.0
 _NAME_BAND = (46.0, 120.0)
+_DIVIDERS = (128.0, 206.0, 260.0)
 _ROW_TOPS = (138.0, 160.0, 182.0)
+_ENERGY_TOP = 216.0
+_SCORE_CENTRE = 280.0
+_LINK_TOP = 298.0
+_BUTTON = (320.0, 348.0)
 _STAR_RADIUS = 11.0
 _STAR_PITCH = 25.0
 
@@ -89,20 +99,18 @@ def build_layout(data: LabelData) -> Layout:
     shapes: list[Shape] = [*_header()]
     name, name_band, name_shapes = _name_block(data)
     shapes += name_shapes
-    shapes.append(_divider(128))
+    shapes += [Rect(MARGIN, y, RIGHT, y + 1, DIVIDER) for y in _DIVIDERS]
     for top, (label, value) in zip(
         _ROW_TOPS, [("Scored", data.scored), ("Task", data.task_display), ("Hardware", data.hardware)], strict=True
     ):
         shapes += _detail_row(top, label, value)
-    shapes.append(_divider(206))
-    shapes += _energy_row(216, data.energy_wh)
-    shapes.append(_divider(260))
-    stars = _stars(280, data.stars)
-    shapes.append(Text(MARGIN, _baseline(271.5, 14, 17), "Energy Score", 14, "medium", TEXT))
+    shapes += _energy_row(_ENERGY_TOP, data.energy_wh)
+    stars = _stars(_SCORE_CENTRE, data.stars)
+    shapes.append(Text(MARGIN, _baseline(_SCORE_CENTRE - 17 / 2, 14, 17), "Energy Score", 14, "medium", TEXT))
     if stars:
         shapes += [Polygon(star_points(star), GREEN if star.filled else STAR_EMPTY) for star in stars]
     else:
-        shapes.append(Text(RIGHT, _baseline(273, 12, 14), "Not rated yet", 12, "medium", MUTED, "right"))
+        shapes.append(Text(RIGHT, _baseline(_SCORE_CENTRE - 7, 12, 14), "Not rated yet", 12, "medium", MUTED, "right"))
     shapes += _footer(data.leaderboard_url)
     return Layout(shapes=tuple(shapes), stars=stars, name=name, name_band=name_band)
 
@@ -121,15 +129,11 @@ def _baseline(top: float, size: float, line_height: float) -> float:
     return top + (line_height - (_ASCENT + _DESCENT) * size) / 2 + _ASCENT * size
 
 
-def _divider(y: float) -> Rect:
-    return Rect(MARGIN, y, RIGHT, y + 1, DIVIDER)
-
-
 def _header() -> list[Shape]:
     bolt = ((6, 0), (0, 11), (5, 11), (3, 20), (11, 8), (6, 8), (9, 0))
     return [
-        Rect(0, 0, WIDTH, 40, DARK),
-        Polygon(tuple((MARGIN + x, 10 + y) for x, y in bolt), GREEN),
+        Rect(0, 0, WIDTH, _HEADER_BOTTOM, DARK),
+        Polygon(tuple((MARGIN + x, 10 + y) for x, y in bolt), BOLT),
         Text(MARGIN + 17, _baseline(11, 15, 18), "AI Energy Score", 15, "bold", WHITE),
     ]
 
@@ -155,7 +159,9 @@ def _name_block(data: LabelData) -> tuple[FittedText, tuple[float, float], list[
         shapes.append(Text(MARGIN, _baseline(top, 12, 14), provider.lines[0], 12, "medium", MUTED))
     lines_top = top + provider_height
     for i, line in enumerate(name.lines):
-        shapes.append(Text(MARGIN, _baseline(lines_top + i * line_height, name.size, line_height), line, name.size, "bold", TEXT))
+        shapes.append(
+            Text(MARGIN, _baseline(lines_top + i * line_height, name.size, line_height), line, name.size, "bold", TEXT)
+        )
     return name, (lines_top, lines_top + line_height * len(name.lines)), shapes
 
 
@@ -197,10 +203,14 @@ def _stars(centre_y: float, count: int | None) -> tuple[Star, ...]:
 
 def _footer(leaderboard_url: str) -> list[Shape]:
     """The leaderboard address for verification, and the "Learn more" button."""
-    shown = leaderboard_url.removeprefix("https://").removeprefix("http://")
+    # Printed for a reader to type: the address without scheme, query or fragment, which only add length.
+    parts = urlsplit(leaderboard_url)
+    shown = parts.netloc + parts.path.rstrip("/") if parts.netloc else leaderboard_url
     link = fit_text(shown, lambda t, s: measure(t, "medium", s), CONTENT_WIDTH - _SLACK, sizes=(11, 10, 9), max_lines=1)
     return [
-        Text(WIDTH / 2, _baseline(298, link.size, 14), link.lines[0], link.size, "medium", MUTED, "centre"),
-        Rect(MARGIN, 320, RIGHT, 348, DARK, radius=6),
-        Text(WIDTH / 2, _baseline(320, 12, 28), "Learn more", 12, "medium", WHITE, "centre"),
+        Text(WIDTH / 2, _baseline(_LINK_TOP, link.size, 14), link.lines[0], link.size, "medium", MUTED, "centre"),
+        Rect(MARGIN, _BUTTON[0], RIGHT, _BUTTON[1], DARK, radius=6),
+        Text(
+            WIDTH / 2, _baseline(_BUTTON[0], 12, _BUTTON[1] - _BUTTON[0]), "Learn more", 12, "medium", WHITE, "centre"
+        ),
     ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 
 from PIL import Image, ImageDraw
 
@@ -36,8 +37,8 @@ def render_png(data: LabelData, *, scale: int = 2) -> bytes:
         else:
             _smooth_shape(image, shape, scale)
     buffer = io.BytesIO()
-    # Level 1 compresses a flat-colour label nearly as well as the default level 6, several times faster.
-    image.save(buffer, format="PNG", compress_level=1)
+    # On this flat-colour image level 3 is as small as the default level 6 and twice as fast.
+    image.save(buffer, format="PNG", compress_level=3)
     return buffer.getvalue()
 
 
@@ -69,19 +70,17 @@ def _smooth_shape(image: Image.Image, shape: Polygon | Rect, scale: int) -> None
         left, top, right, bottom = min(xs), min(ys), max(xs), max(ys)
     else:
         left, top, right, bottom = shape.left, shape.top, shape.right, shape.bottom
-    box = (int(left * scale), int(top * scale), -int(-right * scale), -int(-bottom * scale))
-    factor = scale * _SUPERSAMPLE
-    width, height = (box[2] - box[0]) * _SUPERSAMPLE, (box[3] - box[1]) * _SUPERSAMPLE
-    mask = Image.new("L", (width, height))
+    box = (math.floor(left * scale), math.floor(top * scale), math.ceil(right * scale), math.ceil(bottom * scale))
+
+    def in_mask(x: float, y: float) -> tuple[float, float]:
+        return (x * scale - box[0]) * _SUPERSAMPLE, (y * scale - box[1]) * _SUPERSAMPLE
+
+    mask = Image.new("L", ((box[2] - box[0]) * _SUPERSAMPLE, (box[3] - box[1]) * _SUPERSAMPLE))
     draw = ImageDraw.Draw(mask)
-    origin_x, origin_y = box[0] / scale, box[1] / scale
     if isinstance(shape, Polygon):
-        draw.polygon([((x - origin_x) * factor, (y - origin_y) * factor) for x, y in shape.points], fill=255)
+        draw.polygon([in_mask(x, y) for x, y in shape.points], fill=255)
     else:
-        draw.rounded_rectangle(
-            ((left - origin_x) * factor, (top - origin_y) * factor, (right - origin_x) * factor - 1, (bottom - origin_y) * factor - 1),
-            radius=shape.radius * factor,
-            fill=255,
-        )
-    small = mask.resize((box[2] - box[0], box[3] - box[1]), Image.Resampling.BOX)
-    image.paste(shape.fill, box, small)
+        (x0, y0), (x1, y1) = in_mask(left, top), in_mask(right, bottom)
+        # Pillow's rectangles include their right and bottom edges.
+        draw.rounded_rectangle((x0, y0, x1 - 1, y1 - 1), radius=shape.radius * scale * _SUPERSAMPLE, fill=255)
+    image.paste(shape.fill, box, mask.resize((box[2] - box[0], box[3] - box[1]), Image.Resampling.BOX))

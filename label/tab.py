@@ -6,6 +6,7 @@ import tempfile
 from pathlib import Path
 
 import gradio as gr
+import pandas as pd
 
 from core.catalog import TASKS, TaskId
 from core.settings import Settings
@@ -45,11 +46,11 @@ def label_for(data: LeaderboardData, result_id: str, release_id: str | None, lea
         stars=stars,
         scored=scored,
         leaderboard_url=leaderboard_url,
-        size_class=row["size_class"],
+        size_class=row["size_class"] if pd.notna(row["size_class"]) else None,
     )
 
 
-def build(demo: gr.Blocks, data: LeaderboardData, settings: Settings) -> None:
+def build(tab: gr.Tab, data: LeaderboardData, settings: Settings) -> None:
     from label.render import render_png
     from label.snippet import model_card_snippet
     from label.svg import render_svg
@@ -99,6 +100,6 @@ def build(demo: gr.Blocks, data: LeaderboardData, settings: Settings) -> None:
         return str(png_path), str(png_path), str(svg_path), note, md, html
 
     outputs = [preview, png, svg, message, markdown_snippet, html_snippet]
-    demo.load(load, task, [result, release])
+    tab.select(load, task, [result, release])
     task.input(load, task, [result, release])
     gr.on([result.change, release.change], show, [result, release], outputs)

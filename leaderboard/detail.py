@@ -71,7 +71,8 @@ def checks_markdown(result: Result) -> str:
     if not result.checks:
         return "No validity checks were recorded for this result."
     lines = [
-        f"- {'✅' if c.passed else '❌'} **{c.name}**" + (f": {c.detail}" if c.detail else "") for c in result.checks
+        f"- {'✔ passed' if c.passed else '✘ failed'}: **{c.name}**" + (f": {c.detail}" if c.detail else "")
+        for c in result.checks
     ]
     return "**Validity checks**\n" + "\n".join(lines)
 

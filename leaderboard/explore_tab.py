@@ -22,7 +22,7 @@ def _result_label(row: pd.Series) -> str:
     )
 
 
-def build_detail(demo: gr.Blocks, data: LeaderboardData, controls: Controls) -> None:
+def build_detail(tab: gr.Tab, data: LeaderboardData, controls: Controls) -> None:
     gr.Markdown("Every task one model was measured on, and how each measurement was obtained.")
     with gr.Row():
         model = gr.Dropdown([], label="Model", allow_custom_value=False, scale=2)
@@ -74,8 +74,8 @@ def build_detail(demo: gr.Blocks, data: LeaderboardData, controls: Controls) -> 
             detail.checks_markdown(result),
         )
 
-    demo.load(load_models, model, model)
-    gr.on([model.change, controls.release.change], show_model, [model, controls.release], [tasks_table, result_choice])
+    tab.select(load_models, model, model)
+    model.change(show_model, [model, controls.release], [tasks_table, result_choice])
     result_choice.change(
         show_result, [result_choice, controls.release], [facts, links, phases_plot, phases_table, checks]
     )
@@ -94,9 +94,9 @@ def compare_figure(rated: pd.DataFrame, results: pd.DataFrame, models: list[str]
     return figure
 
 
-def build_compare(demo: gr.Blocks, data: LeaderboardData, controls: Controls) -> None:
+def build_compare(tab: gr.Tab, data: LeaderboardData, controls: Controls) -> None:
     gr.Markdown(f"Pick two to {MAX_COMPARED} models to see them side by side, task by task.")
-    models = gr.Dropdown([], multiselect=True, max_choices=MAX_COMPARED, label="Models")
+    models = gr.Dropdown([], value=[], multiselect=True, max_choices=MAX_COMPARED, label="Models")
     message = gr.Markdown()
     table = gr.Dataframe(interactive=False, wrap=True)
     figure = gr.Plot()
@@ -115,5 +115,5 @@ def build_compare(demo: gr.Blocks, data: LeaderboardData, controls: Controls) ->
             rated = frame.iloc[0:0]
         return "", detail.compare(rated, frame, chosen), compare_figure(rated, frame, chosen)
 
-    demo.load(load_models, None, models)
-    gr.on([models.change, controls.release.change], show, [models, controls.release], [message, table, figure])
+    tab.select(load_models, None, models)
+    models.change(show, [models, controls.release], [message, table, figure])

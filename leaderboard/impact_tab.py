@@ -37,7 +37,7 @@ def impact_markdown(**values: object) -> str:
     )
 
 
-def build(demo: gr.Blocks, data: LeaderboardData, controls: Controls) -> None:
+def build(tab: gr.Tab, data: LeaderboardData, controls: Controls) -> None:
     gr.Markdown("Pick a result and describe the deployment: how many queries a day, in what data centre, on what grid.")
     result = gr.Dropdown([], label="Result (model · task · energy)")
     with gr.Row():
@@ -87,6 +87,6 @@ def build(demo: gr.Blocks, data: LeaderboardData, controls: Controls) -> None:
         )
 
     inputs = [result, queries, basis, pue, intensity, wue, region]
-    demo.load(load_results, controls.release, result)
+    tab.select(load_results, controls.release, result)
     grid.input(preset, [grid, intensity], intensity)
     gr.on([c.change for c in inputs], calculate, inputs, answer)

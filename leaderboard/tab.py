@@ -70,11 +70,14 @@ def render(
         message = f"**{err}**"
         empty = pd.DataFrame(columns=["Model"])
         return message, "", "", empty, None, None, plots.energy_by_stars(empty), plots.energy_vs_parameters(empty)
+    if not TASKS[TaskId(task)].has_size_classes:  # the class picked on the text-generation tab stays there
+        size_class = ALL_CLASSES
     rows = select_rows(view.frame, task=task, hardware=hardware, size_class=size_class, search=search)
     notice = EMPTY_MESSAGE if rows.empty else ""
     if view.problems:
         notice += f"\n\n⚠️ {len(view.problems)} result(s) could not be read and are not shown."
-    table = display_table(rows, release_id=release_id, columns=columns)
+    shown = [c for c in columns if c != "Class" or TASKS[TaskId(task)].has_size_classes]
+    table = display_table(rows, release_id=release_id, columns=shown)
     csv_path, parquet_path = _download_files(rows, f"{task}-{release_id[:7].replace(' ', '_')}")
     return (
         notice,

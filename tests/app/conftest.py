@@ -51,6 +51,14 @@ def seed(data_dir: Path) -> None:
             )
             for n in range(3)
         ],
+        make_result(
+            result_id="tg-big",
+            model_id="org/llm-big",
+            task=TaskId.TEXT_GENERATION,
+            size_class=SizeClass.B,
+            parameters=40_000_000_000,
+            score_wh=30.0,
+        ),
     )
     cut_release(repo, "2026-11", cut_at=later(10))
     repo.add(make_result(result_id="tc-new", model_id="org/classifier-new", score_wh=0.05, measured_at=later(20)))
@@ -97,7 +105,9 @@ def empty_app(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def browser():
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=20_000)  # a busy 2-core machine runs gradio's event chains slowly
 
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: run `bash scripts/install-system-deps.sh` (make test does)")

@@ -1,9 +1,11 @@
-"""The Space: a light import, and the leaderboard page in a real headless browser."""
+"""The Space in a real headless browser: leaderboard, filters, releases, detail, compare, labels, impact."""
 
+import io
 import subprocess
 import sys
 import urllib.request
 
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.app.conftest import SCREENSHOTS
@@ -24,44 +26,122 @@ def test_app_answers_http(seeded_app):
         assert "AI Energy Score" in response.read().decode()
 
 
+def test_label_route_serves_png_and_svg(seeded_app):
+    with urllib.request.urlopen(f"{seeded_app.url}/labels/tc0.png?release=2026-11", timeout=30) as response:
+        assert response.headers["Content-Type"] == "image/png"
+        assert Image.open(io.BytesIO(response.read())).size == (520, 728)
+    with urllib.request.urlopen(f"{seeded_app.url}/labels/tc0.svg", timeout=30) as response:
+        assert response.headers["Content-Type"].startswith("image/svg+xml")
+        assert "<svg" in response.read().decode()
+    for bad in ("/labels/nope.png", "/labels/tc0.png?release=1999-01"):
+        try:
+            urllib.request.urlopen(f"{seeded_app.url}{bad}", timeout=30)
+        except urllib.error.HTTPError as err:
+            assert err.code == 404
+            assert "no " in err.read().decode()
+        else:
+            raise AssertionError(f"{bad} should be a 404")
+
+
 def _models(page):
     """The first column of the leaderboard table, one cell per row (gradio's cells carry cell-ROW-COL ids)."""
     return page.locator('[data-testid^="cell-"][data-testid$="-0"]')
 
 
 def _cell(page, row: int, column: int):
-    return page.get_by_test_id(f"cell-{row}-{column}")
+    return page.get_by_test_id(f"cell-{row}-{column}").first
 
 
 def _choose(page, label: str, option: str) -> None:
-    page.get_by_label(label).click()
-    page.get_by_role("option", name=option).click()
+    page.get_by_label(label, exact=True).first.click()
+    page.get_by_role("option", name=option, exact=True).click()
 
 
-def test_leaderboard_shows_rated_results_and_switches_task_and_release(seeded_app, page):
+def _shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_leaderboard_tabs_class_search_and_release_change_the_table(seeded_app, page):
     page.goto(seeded_app.url)
-    expect(_models(page)).to_have_count(3, timeout=30_000)  # text generation is the first task
+    expect(_models(page)).to_have_count(4, timeout=30_000)  # text generation is the first task: classes A and B
     expect(_cell(page, 0, 0)).to_have_text("org/llm-0")
     expect(_cell(page, 0, 2)).to_have_text("★★★★★")
+    expect(page.get_by_text("not enough models to rate")).to_be_visible()  # class B has one model
+    _shot(page, "leaderboard")
 
-    _choose(page, "Task", "Binary Text Classification")
+    page.get_by_label("B", exact=True).check()
+    expect(_models(page)).to_have_count(1)
+    expect(_cell(page, 0, 0)).to_have_text("org/llm-big")
+    expect(_cell(page, 0, 2)).to_have_text("★★★☆☆")
+
+    page.get_by_role("tab", name="Binary Text Classification").click()
     expect(_models(page)).to_have_count(5)  # live rating: four classifiers plus one measured after the release
     expect(_cell(page, 0, 0)).to_have_text("org/classifier-new")
-    expect(_cell(page, 0, 2)).to_have_text("★★★★★")
     expect(_cell(page, 1, 2)).to_have_text("★★★★★")  # 0.2 Wh lies on the first inner edge of [0.05, 0.8]
     expect(_cell(page, 2, 2)).to_have_text("★★★☆☆")  # 0.4 Wh: third band
+    expect(page.get_by_text("16× difference")).to_be_visible()
+
+    page.get_by_label("Search models").fill("classifier-2")
+    expect(_models(page)).to_have_count(1)
+    expect(_cell(page, 0, 0)).to_have_text("org/classifier-2")
+    page.get_by_label("Search models").fill("")
+    expect(_models(page)).to_have_count(5)
 
     _choose(page, "Release", "2026-11")
     expect(_models(page)).to_have_count(4)
     expect(_cell(page, 0, 0)).to_have_text("org/classifier-0")
     expect(_cell(page, 0, 2)).to_have_text("★★★★★")  # frozen: 5 stars in the release, 4 in the live rating
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "leaderboard.png"), full_page=True)
+    _shot(page, "leaderboard-release")
+
+
+def test_label_tab_downloads_a_520_by_728_png(seeded_app, page):
+    page.goto(seeded_app.url)
+    page.get_by_role("tab", name="Label").click()
+    expect(page.get_by_text("Model card (markdown)")).to_be_visible(timeout=30_000)
+    expect(page.locator("img[src*='ai-energy-score']").first).to_be_visible(timeout=30_000)
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download PNG (520 × 728)").click()
+    path = download_info.value.path()
+    with Image.open(path) as image:
+        assert image.format == "PNG"
+        assert image.size == (520, 728)
+    _shot(page, "label")
+
+
+def test_impact_calculator_answers_and_rejects_bad_input(seeded_app, page):
+    page.goto(seeded_app.url)
+    page.get_by_role("tab", name="Impact calculator").click()
+    page.get_by_label("Queries per day").fill("2000000")
+    page.get_by_label("Queries per day").press("Enter")
+    expect(page.get_by_text("Carbon emissions (kg CO2e)")).to_be_visible(timeout=30_000)
+    _shot(page, "impact")
+    page.get_by_label("PUE (1.0 is ideal)").fill("0.5")
+    page.get_by_label("PUE (1.0 is ideal)").press("Enter")
+    expect(page.get_by_text("PUE: Input should be greater than or equal to 1")).to_be_visible()
+    expect(page.get_by_text("Carbon emissions (kg CO2e)")).to_have_count(0)
+
+
+def test_model_detail_and_compare(seeded_app, page):
+    page.goto(seeded_app.url)
+    page.get_by_role("tab", name="Model detail").click()
+    _choose(page, "Model", "org/classifier-1")
+    expect(page.get_by_text("Validity checks")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("mean of 10 repetitions")).to_be_visible()
+    _shot(page, "detail")
+    page.get_by_role("tab", name="Compare").click()
+    models = page.locator(".block", has=page.get_by_text("Models", exact=True)).locator("input").first
+    for name in ("org/classifier-0", "org/classifier-3"):
+        models.click()
+        page.get_by_role("option", name=name, exact=True).click()
+    cells = page.locator('[data-testid^="cell-"]:visible')
+    expect(cells.filter(has_text="0.2 Wh · ★★★★★")).to_have_count(1)
+    expect(cells.filter(has_text="0.8 Wh · ★☆☆☆☆")).to_have_count(1)
+    _shot(page, "compare")
 
 
 def test_empty_store_shows_a_friendly_empty_state(empty_app, page):
     page.goto(empty_app.url)
-    expect(page.get_by_text("No results yet")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("No results here yet")).to_be_visible(timeout=30_000)
     assert "Error" not in page.inner_text("body")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / "empty.png"), full_page=True)
+    _shot(page, "empty")

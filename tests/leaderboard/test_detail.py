@@ -51,7 +51,7 @@ def test_per_phase_keeps_every_repetition():
 
 def test_facts_and_checks_markdown():
     result = RESULTS[3]
-    assert "❌ **cv**: cv 31 %" in checks_markdown(result)
+    assert "✘ failed: **cv**: cv 31 %" in checks_markdown(result)
     facts = result_facts(RESULTS[0])
     assert "1.0 Wh" in facts and "10 repetitions" in facts and "NVIDIA H100 80GB HBM3" in facts
 
