@@ -24,4 +24,6 @@ test: $(BIN)/python
 bench: $(BIN)/python
 	$(BIN)/pip install -q -r requirements.txt
 	$(BIN)/python bench/leaderboard_read.py
+	$(BIN)/python bench/leaderboard_views.py
+	$(BIN)/python bench/label_render.py
 	$(BIN)/python bench/local_commits.py

@@ -30,6 +30,7 @@ INTRO = (
     "size class): 5 stars for the most efficient fifth of the energy range."
 )
 THEME = gr.themes.Soft(primary_hue="green", neutral_hue="slate")
+CSS = "#leaderboard-table th, #leaderboard-table th * { white-space: nowrap; word-break: keep-all; }"
 
 
 def build_blocks(data: LeaderboardData, settings: Settings) -> gr.Blocks:
@@ -49,6 +50,7 @@ def build_blocks(data: LeaderboardData, settings: Settings) -> gr.Blocks:
                 impact_tab.build(impact, data, controls)
             with gr.Tab("About / FAQ", id="about"):
                 gr.Markdown(about_markdown())
+                leaderboard_tab.build_full_download(data)
                 gr.Code(CITATION, label="Cite", language=None)
     return demo
 
@@ -59,7 +61,7 @@ def create_app(settings: Settings) -> FastAPI:
     data = LeaderboardData(ResultsRepo(stores.results))
     app = FastAPI(title=TITLE)
     label_routes.register(app, data, settings)
-    return gr.mount_gradio_app(app, build_blocks(data, settings), path="/", theme=THEME)
+    return gr.mount_gradio_app(app, build_blocks(data, settings), path="/", theme=THEME, css=CSS)
 
 
 def main() -> None:

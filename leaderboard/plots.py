@@ -45,7 +45,7 @@ def energy_by_stars(rows: pd.DataFrame) -> go.Figure:
         edges = positive["band_edges_wh"].iloc[0]
         for edge in edges[1:5] if edges is not None else ():
             figure.add_vline(x=edge, line=dict(color="#999", dash="dot", width=1))
-    figure.update_xaxes(type="log", dtick="D2", title="GPU energy (Wh / 1,000 queries)")
+    figure.update_xaxes(type="log", tickformat=".3~g", title="GPU energy (Wh / 1,000 queries)")
     figure.update_yaxes(categoryorder="array", categoryarray=[f"{s}★" for s in range(1, 6)], title=None)
     return figure
 
@@ -72,8 +72,8 @@ def energy_vs_parameters(rows: pd.DataFrame) -> go.Figure:
                 hovertemplate="%{text}<br>%{x:.3g} B parameters<br>%{y:.4g} Wh<extra></extra>",
             )
         )
-    figure.update_xaxes(type="log", dtick="D2", title="Parameters (billions)")
-    figure.update_yaxes(type="log", dtick="D2", title="Wh / 1,000 queries")
+    figure.update_xaxes(type="log", tickformat=".3~g", title="Parameters (billions)")
+    figure.update_yaxes(type="log", tickformat=".3~g", title="Wh / 1,000 queries")
     return figure
 
 

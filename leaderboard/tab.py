@@ -60,6 +60,14 @@ def _download_files(rows: pd.DataFrame, name: str) -> tuple[str, str]:
     return str(csv_path), str(parquet_path)
 
 
+def build_full_download(data: LeaderboardData) -> None:
+    """Every result of the store (rated or not), at full precision, as CSV and parquet."""
+    gr.Markdown("### Download the data\nEvery result in the store, one row per result, with all digits.")
+    prepare = gr.Button("Prepare the full data (CSV and parquet)", size="sm")
+    files = gr.File(label="Full data", file_count="multiple", interactive=False)
+    prepare.click(lambda: list(_download_files(data.results.table().frame, "ai-energy-score-all-results")), None, files)
+
+
 def render(
     data: LeaderboardData, task: str, release_id: str, hardware: str, size_class: str, search: str, columns: list[str]
 ):
@@ -114,6 +122,7 @@ def build(demo: gr.Blocks, data: LeaderboardData) -> Controls:
     callout = gr.Markdown()
     bands = gr.Markdown()
     table = gr.Dataframe(
+        elem_id="leaderboard-table",
         interactive=False,
         wrap=True,
         datatype=[DATATYPES.get(c, "str") for c in ["Model", "Energy (Wh / 1k queries)", "Stars", *DEFAULT_OPTIONAL]],

@@ -145,3 +145,16 @@ def test_empty_store_shows_a_friendly_empty_state(empty_app, page):
     expect(page.get_by_text("No results here yet")).to_be_visible(timeout=30_000)
     assert "Error" not in page.inner_text("body")
     _shot(page, "empty")
+
+
+def test_about_page_and_full_data_download(seeded_app, page):
+    page.goto(seeded_app.url)
+    page.get_by_role("tab", name="About / FAQ").click()
+    expect(page.get_by_text("How this implementation differs from the reference one")).to_be_visible()
+    expect(page.get_by_text("@misc{ai_energy_score").first).to_be_visible()
+    page.get_by_role("button", name="Prepare the full data (CSV and parquet)").click()
+    link = page.locator("a[href$='.csv']").first
+    expect(link).to_be_visible()
+    csv_text = page.request.get(link.get_attribute("href")).text()
+    assert csv_text.splitlines()[0].startswith("id,path,model_id")
+    assert len(csv_text.strip().splitlines()) == 1 + 9  # every result, rated or not
