@@ -86,6 +86,10 @@ class Request(_Record):
     failure_reason: str | None = None
     log_excerpt: str | None = Field(default=None, max_length=20_000)
     result_id: RecordId | None = None
+    worker_id: str | None = Field(default=None, description="The worker running it (RUNNING only).")
+    lease_expires_at: AwareDatetime | None = Field(
+        default=None, description="A RUNNING request whose lease expires goes back to PENDING: its worker died."
+    )
 
     _check_model = field_validator("model_id")(_check_model_id)
 
@@ -102,6 +106,8 @@ class Request(_Record):
             raise ValueError("failure_reason is required when the status is FAILED")
         if self.status is RequestStatus.FINISHED and not self.result_id:
             raise ValueError("result_id is required when the status is FINISHED")
+        if (self.status is RequestStatus.RUNNING) != (self.lease_expires_at is not None and self.worker_id is not None):
+            raise ValueError("worker_id and lease_expires_at are set exactly while the request is RUNNING")
         return self
 
     @property
@@ -122,8 +128,14 @@ class Request(_Record):
             raise ValueError(f"request {self.id}: {self.status} cannot change to {status}")
         if status is RequestStatus.RUNNING:
             changes.setdefault("attempts", self.attempts + 1)
+        else:
+            changes |= {"worker_id": None, "lease_expires_at": None}
         data = self.model_dump() | changes | {"history": [*self.history, StatusChange(status=status, at=at)]}
         return Request.model_validate(data)
+
+    def with_lease(self, expires_at: datetime) -> Request:
+        """The same RUNNING request with its lease extended (the worker's heartbeat)."""
+        return Request.model_validate(self.model_dump() | {"lease_expires_at": expires_at})
 
 
 # --- Results --------------------------------------------------------------------------------

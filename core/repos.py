@@ -241,6 +241,8 @@ class RequestsRepo(_RecordRepo[Request]):
         "attempts": pa.int64(),
         "failure_reason": pa.string(),
         "result_id": pa.string(),
+        "worker_id": pa.string(),
+        "lease_expires_at": _TIMESTAMP,
     }
 
     @classmethod
@@ -264,6 +266,8 @@ class RequestsRepo(_RecordRepo[Request]):
             "attempts": record.attempts,
             "failure_reason": record.failure_reason,
             "result_id": record.result_id,
+            "worker_id": record.worker_id,
+            "lease_expires_at": record.lease_expires_at,
         }
 
 
@@ -273,6 +277,7 @@ class ResultsRepo(_RecordRepo[Result]):
     columns: ClassVar[dict[str, pa.DataType]] = {
         "id": pa.string(),
         "path": pa.string(),
+        "request_id": pa.string(),
         "model_id": pa.string(),
         "revision": pa.string(),
         "provider": pa.string(),
@@ -318,6 +323,7 @@ class ResultsRepo(_RecordRepo[Result]):
         return {
             "id": record.id,
             "path": path,
+            "request_id": record.request_id,
             "model_id": record.model_id,
             "revision": record.revision,
             "provider": record.provider,

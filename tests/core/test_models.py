@@ -162,27 +162,34 @@ def test_open_result_cannot_be_under_review():
 
 # Requests
 
+LEASE = {"worker_id": "w1", "lease_expires_at": later(30)}
+
 
 def test_request_lifecycle_records_each_change():
     request = make_request()
     assert request.status is RequestStatus.PENDING and request.attempts == 0
-    running = request.moved_to(RequestStatus.RUNNING, later(1))
+    running = request.moved_to(RequestStatus.RUNNING, later(1), **LEASE)
     assert running.attempts == 1
     requeued = running.moved_to(RequestStatus.PENDING, later(2))
-    done = requeued.moved_to(RequestStatus.RUNNING, later(3)).moved_to(RequestStatus.FINISHED, later(9), result_id="r1")
+    done = requeued.moved_to(RequestStatus.RUNNING, later(3), **LEASE).moved_to(
+        RequestStatus.FINISHED, later(9), result_id="r1"
+    )
     assert [c.status for c in done.history] == ["PENDING", "RUNNING", "PENDING", "RUNNING", "FINISHED"]
     assert done.attempts == 2
     assert done.submitted_at == request.submitted_at
     assert done.updated_at == later(9)
+    assert (done.worker_id, done.lease_expires_at) == (None, None)
+    assert running.with_lease(later(60)).lease_expires_at == later(60)
 
 
 @pytest.mark.parametrize(
     ("steps", "message"),
     [
         ([("FINISHED", {"result_id": "r1"})], "PENDING cannot change to FINISHED"),
-        ([("RUNNING", {}), ("FAILED", {})], "failure_reason is required"),
-        ([("RUNNING", {}), ("FINISHED", {})], "result_id is required"),
-        ([("RUNNING", {}), ("FAILED", {"failure_reason": "OOM"}), ("PENDING", {})], "FAILED cannot change"),
+        ([("RUNNING", LEASE), ("FAILED", {})], "failure_reason is required"),
+        ([("RUNNING", LEASE), ("FINISHED", {})], "result_id is required"),
+        ([("RUNNING", LEASE), ("FAILED", {"failure_reason": "OOM"}), ("PENDING", {})], "FAILED cannot change"),
+        ([("RUNNING", {})], "worker_id and lease_expires_at are set exactly while"),
     ],
 )
 def test_request_rejects_bad_transitions(steps, message):
@@ -193,7 +200,7 @@ def test_request_rejects_bad_transitions(steps, message):
 
 
 def test_request_history_must_be_in_time_order():
-    data = make_request().moved_to(RequestStatus.RUNNING, later(5)).model_dump()
+    data = make_request().moved_to(RequestStatus.RUNNING, later(5), **LEASE).model_dump()
     data["history"][1]["at"] = later(-5)
     with pytest.raises(ValidationError, match="time order"):
         Request.model_validate(data)

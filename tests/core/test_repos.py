@@ -133,13 +133,16 @@ def test_request_update_is_compare_and_swap(store):
     repo = RequestsRepo(store)
     pending = make_request(request_id="q1")
     repo.add(pending)
-    running = pending.moved_to(RequestStatus.RUNNING, later(1))
+    running = pending.moved_to(RequestStatus.RUNNING, later(1), worker_id="w1", lease_expires_at=later(10))
     repo.replace(running, expected=pending)
     assert repo.get("q1").status is RequestStatus.RUNNING
     assert repo.table().frame.set_index("id").loc["q1", "status"] == "RUNNING"
     # a second worker that read the PENDING version loses
     with pytest.raises(StaleRecord):
-        repo.replace(pending.moved_to(RequestStatus.RUNNING, later(2)), expected=pending)
+        repo.replace(
+            pending.moved_to(RequestStatus.RUNNING, later(2), worker_id="w2", lease_expires_at=later(10)),
+            expected=pending,
+        )
     assert repo.get("q1") == running
 
 

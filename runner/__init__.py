@@ -1,0 +1,1 @@
+"""The benchmark runner: turns a request into a measured result. Only runner/engine code imports torch."""

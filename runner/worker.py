@@ -1,0 +1,228 @@
+"""The queue worker: claims PENDING requests, runs them, publishes results or FAILED, and loops.
+
+Exactly one worker gets each request: a claim is a compare-and-swap of the request record. A running
+worker renews its lease; a request whose worker died goes back to PENDING when the lease expires (and
+fails for good after `max_attempts`). A failing model never kills the worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from core.models import Request, RequestStatus, Result
+from core.repos import RequestsRepo, ResultsRepo, StaleRecord
+from core.store import NotFound
+from runner.spec import RunSpec
+
+logger = logging.getLogger(__name__)
+
+Execute = Callable[[RunSpec, Path], Result]
+LOG_EXCERPT_CHARS = 4000
+
+
+class RunError(Exception):
+    """A run that failed for a known reason; `error_class` is shown to the submitter."""
+
+    def __init__(self, error_class: str, message: str, log_excerpt: str = "") -> None:
+        super().__init__(message)
+        self.error_class = error_class
+        self.log_excerpt = log_excerpt
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class WorkerConfig:
+    worker_id: str
+    workdir: Path
+    lease_s: float = 600.0
+    max_attempts: int = 3
+    timeout_s: float = 6 * 3600
+    device: str = "cuda"
+    models_dir: Path | None = None  # local model folders, by model id: <models_dir>/<org>/<name>
+    trusted_remote_code: frozenset[str] = field(default_factory=frozenset)
+
+
+class Worker:
+    def __init__(
+        self,
+        requests: RequestsRepo,
+        results: ResultsRepo,
+        config: WorkerConfig,
+        *,
+        execute: Execute,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self.requests = requests
+        self.results = results
+        self.config = config
+        self.execute = execute
+        self.clock = clock
+
+    # Queue operations
+
+    def requeue_expired(self) -> list[Request]:
+        """RUNNING requests whose lease ran out go back to PENDING, or FAILED after too many attempts."""
+        frame = self.requests.table().frame
+        now = pd.Timestamp(self.clock())
+        stale = frame.loc[(frame["status"] == RequestStatus.RUNNING.value) & (frame["lease_expires_at"] < now)]
+        moved = []
+        for request_id in stale["id"]:
+            current = self.requests.get(request_id)
+            if current.status is not RequestStatus.RUNNING or current.lease_expires_at > self.clock():
+                continue
+            if current.attempts >= self.config.max_attempts:
+                target = current.moved_to(
+                    RequestStatus.FAILED,
+                    self.clock(),
+                    failure_reason=f"worker_lost: no worker finished it in {current.attempts} attempts",
+                )
+            else:
+                target = current.moved_to(RequestStatus.PENDING, self.clock())
+            try:
+                self.requests.replace(target, expected=current)
+            except StaleRecord:
+                continue  # its worker renewed the lease or another worker requeued it first
+            logger.warning("request %s: lease of %s expired, now %s", request_id, current.worker_id, target.status)
+            moved.append(target)
+        return moved
+
+    def claim(self) -> Request | None:
+        """The oldest PENDING request, now RUNNING under this worker's lease; None when the queue is empty."""
+        frame = self.requests.table().frame
+        pending = frame.loc[frame["status"] == RequestStatus.PENDING.value].sort_values(["submitted_at", "id"])
+        for request_id in pending["id"]:
+            current = self.requests.get(request_id)
+            if current.status is not RequestStatus.PENDING:
+                continue
+            now = self.clock()
+            claimed = current.moved_to(
+                RequestStatus.RUNNING,
+                now,
+                worker_id=self.config.worker_id,
+                lease_expires_at=now + timedelta(seconds=self.config.lease_s),
+            )
+            try:
+                self.requests.replace(claimed, expected=current)
+            except StaleRecord:
+                continue  # another worker won this one
+            return claimed
+        return None
+
+    def run_once(self) -> Request | None:
+        """Requeue what died, then claim and process one request; returns it in its final state."""
+        self.requeue_expired()
+        request = self.claim()
+        return self.process(request) if request else None
+
+    def loop(self, stop: threading.Event, *, poll_s: float = 5.0) -> None:
+        while not stop.is_set():
+            try:
+                done = self.run_once()
+            except Exception:  # the store hiccupped: log it and keep serving
+                logger.exception("worker %s: queue operation failed", self.config.worker_id)
+                done = None
+            if done is None:
+                stop.wait(poll_s)
+
+    # Running one request
+
+    def spec_for(self, request: Request) -> RunSpec:
+        model = request.model_id
+        if self.config.models_dir is not None and (self.config.models_dir / request.model_id).is_dir():
+            model = str(self.config.models_dir / request.model_id)
+        return RunSpec(
+            model=model,
+            task=request.task,
+            revision=request.revision,
+            device=self.config.device,  # type: ignore[arg-type]
+            trust_remote_code=request.model_id in self.config.trusted_remote_code,
+            timeout_s=self.config.timeout_s,
+        )
+
+    def process(self, request: Request) -> Request:
+        """Run a claimed request; publish its result, or mark it FAILED with the reason and a log excerpt."""
+        published = self._published_result(request)
+        if published is not None:  # an earlier attempt published, then its worker died before finishing
+            return self._finish(request, published)
+        workdir = self.config.workdir / f"{request.id}-attempt{request.attempts}"
+        shutil.rmtree(workdir, ignore_errors=True)
+        workdir.mkdir(parents=True)
+        heartbeat = _Heartbeat(self, request)
+        heartbeat.start()
+        try:
+            result = self.execute(self.spec_for(request), workdir)
+        except RunError as err:
+            return self._fail(heartbeat.stop(), f"{err.error_class}: {err}", err.log_excerpt)
+        except Exception as err:  # a bug of ours or an unexpected library error: the worker carries on
+            logger.exception("request %s: unexpected error", request.id)
+            excerpt = traceback.format_exc()[-LOG_EXCERPT_CHARS:]
+            return self._fail(heartbeat.stop(), f"internal: {type(err).__name__}: {err}", excerpt)
+        current = heartbeat.stop()
+        result = Result.model_validate(
+            result.model_dump() | {"id": f"{request.id}-a{request.attempts}", "request_id": request.id}
+        )
+        self.results.add(result)
+        return self._finish(current, result.id)
+
+    def _published_result(self, request: Request) -> str | None:
+        frame = self.results.table().frame
+        rows = frame.loc[frame["request_id"] == request.id, "id"]
+        return rows.iloc[-1] if len(rows) else None
+
+    def _finish(self, request: Request, result_id: str) -> Request:
+        done = request.moved_to(RequestStatus.FINISHED, self.clock(), result_id=result_id)
+        self.requests.replace(done, expected=request)
+        logger.info("request %s: finished, result %s", request.id, result_id)
+        return done
+
+    def _fail(self, request: Request, reason: str, excerpt: str) -> Request:
+        failed = request.moved_to(
+            RequestStatus.FAILED, self.clock(), failure_reason=reason, log_excerpt=excerpt[-LOG_EXCERPT_CHARS:] or None
+        )
+        self.requests.replace(failed, expected=request)
+        logger.info("request %s: failed: %s", request.id, reason)
+        return failed
+
+
+class _Heartbeat:
+    """Renews the running request's lease until stopped; returns the latest version of the request."""
+
+    def __init__(self, worker: Worker, request: Request) -> None:
+        self.worker = worker
+        self.request = request
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._run, name=f"lease-{request.id}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        interval = self.worker.config.lease_s / 3
+        while not self._stop.wait(interval):
+            with self._lock:
+                renewed = self.request.with_lease(self.worker.clock() + timedelta(seconds=self.worker.config.lease_s))
+                try:
+                    self.worker.requests.replace(renewed, expected=self.request)
+                except (StaleRecord, NotFound):
+                    logger.error("request %s: lease lost; another worker may run it", self.request.id)
+                    return
+                self.request = renewed
+
+    def stop(self) -> Request:
+        self._stop.set()
+        self._thread.join()
+        with self._lock:
+            return self.request

@@ -1,0 +1,208 @@
+"""The queue worker with stand-in executors: claims, leases, requeues, failures, publication."""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from core.models import RequestStatus
+from core.repos import RequestsRepo, ResultsRepo
+from core.store.local import LocalStore
+from runner.spec import RunSpec
+from runner.worker import RunError, Worker, WorkerConfig
+from tests.factories import T0, later, make_request, make_result
+
+
+class Clock:
+    """A settable clock, an hour after the factories' submissions."""
+
+    def __init__(self):
+        self.now = T0 + timedelta(hours=1)
+
+    def __call__(self):
+        return self.now
+
+
+@pytest.fixture
+def repos(tmp_path):
+    return RequestsRepo(LocalStore(tmp_path / "requests")), ResultsRepo(LocalStore(tmp_path / "results"))
+
+
+def measured(spec: RunSpec, workdir):
+    """A stand-in engine: a valid result for the requested model and task."""
+    (workdir / "summary.json").write_text("{}")
+    return make_result(result_id="engine", model_id=spec.model, task=spec.task)
+
+
+def make_worker(repos, tmp_path, execute=measured, name="w1", clock=None, **config):
+    requests, results = repos
+    return Worker(
+        requests,
+        results,
+        WorkerConfig(worker_id=name, workdir=tmp_path / "work", **config),
+        execute=execute,
+        clock=clock or Clock(),
+    )
+
+
+def test_a_pending_request_is_run_and_published(repos, tmp_path):
+    requests, results = repos
+    requests.add(make_request(request_id="q1", model_id="org/a"))
+    done = make_worker(repos, tmp_path).run_once()
+    assert done.status is RequestStatus.FINISHED
+    assert done.result_id == "q1-a1"
+    assert [c.status for c in requests.get("q1").history] == ["PENDING", "RUNNING", "FINISHED"]
+    result = results.get("q1-a1")
+    assert (result.request_id, result.model_id) == ("q1", "org/a")
+    assert (tmp_path / "work" / "q1-attempt1" / "summary.json").exists()  # one working folder per run
+
+
+def test_oldest_first_and_empty_queue(repos, tmp_path):
+    requests, _ = repos
+    requests.add(make_request(request_id="late", model_id="org/b", at=later(5)))
+    requests.add(make_request(request_id="early", model_id="org/a", at=later(1)))
+    worker = make_worker(repos, tmp_path)
+    assert worker.run_once().id == "early"
+    assert worker.run_once().id == "late"
+    assert worker.run_once() is None
+
+
+@pytest.mark.parametrize(
+    ("error", "reason", "excerpt"),
+    [
+        (
+            RunError("load", "config.json is not valid JSON", "Traceback ... JSONDecodeError"),
+            "load: config.json",
+            "JSON",
+        ),
+        (RunError("timeout", "no result after 5 s"), "timeout: no result after 5 s", None),
+        (ZeroDivisionError("division by zero"), "internal: ZeroDivisionError: division by zero", "ZeroDivisionError"),
+    ],
+)
+def test_failures_are_recorded_and_the_worker_carries_on(repos, tmp_path, error, reason, excerpt):
+    requests, results = repos
+    requests.add(make_request(request_id="bad", model_id="org/bad"))
+    requests.add(make_request(request_id="good", model_id="org/good", at=later(1)))
+
+    def execute(spec, workdir):
+        if spec.model == "org/bad":
+            raise error
+        return measured(spec, workdir)
+
+    worker = make_worker(repos, tmp_path, execute=execute)
+    failed = worker.run_once()
+    assert failed.status is RequestStatus.FAILED
+    assert failed.failure_reason.startswith(reason)
+    if excerpt:
+        assert excerpt in failed.log_excerpt
+    else:
+        assert failed.log_excerpt is None
+    assert worker.run_once().status is RequestStatus.FINISHED
+    assert results.table().frame["request_id"].tolist() == ["good"]
+
+
+def test_exactly_one_worker_gets_each_request(repos, tmp_path):
+    requests, results = repos
+    for n in range(6):
+        requests.add(make_request(request_id=f"q{n}", model_id=f"org/m{n}", at=later(n)))
+    runs: list[str] = []
+    lock = threading.Lock()
+
+    def execute(spec, workdir):
+        with lock:
+            runs.append(spec.model)
+        return measured(spec, workdir)
+
+    def drain(name):
+        worker = make_worker(repos, tmp_path, execute=execute, name=name)
+        while worker.run_once() is not None:
+            pass
+
+    threads = [threading.Thread(target=drain, args=(f"w{i}",)) for i in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(runs) == [f"org/m{n}" for n in range(6)]  # each ran once
+    assert set(requests.table().frame["status"]) == {"FINISHED"}
+    assert len(results.table().frame) == 6
+
+
+def test_a_dead_workers_request_goes_back_to_pending_when_its_lease_expires(repos, tmp_path):
+    requests, _ = repos
+    requests.add(make_request(request_id="q1"))
+    clock = Clock()
+    dead = make_worker(repos, tmp_path, name="dead", clock=clock, lease_s=60)
+    claimed = dead.claim()  # ... and then the worker died
+    assert claimed.worker_id == "dead"
+    alive = make_worker(repos, tmp_path, name="alive", clock=clock, lease_s=60)
+    assert alive.run_once() is None  # lease still valid: nobody else takes it
+    clock.now += timedelta(seconds=61)
+    done = alive.run_once()
+    assert done.status is RequestStatus.FINISHED
+    assert [c.status for c in done.history] == ["PENDING", "RUNNING", "PENDING", "RUNNING", "FINISHED"]
+    assert done.attempts == 2
+
+
+def test_a_request_that_keeps_killing_workers_fails_after_max_attempts(repos, tmp_path):
+    requests, _ = repos
+    requests.add(make_request(request_id="q1"))
+    clock = Clock()
+    for attempt in range(2):
+        doomed = make_worker(repos, tmp_path, name=f"dies{attempt}", clock=clock, lease_s=10, max_attempts=2)
+        doomed.requeue_expired()
+        assert doomed.claim().attempts == attempt + 1  # ... and then the worker died
+        clock.now += timedelta(seconds=11)
+    make_worker(repos, tmp_path, name="last", clock=clock, max_attempts=2).requeue_expired()
+    failed = requests.get("q1")
+    assert failed.status is RequestStatus.FAILED
+    assert failed.failure_reason == "worker_lost: no worker finished it in 2 attempts"
+
+
+def test_a_result_published_before_the_worker_died_is_not_run_again(repos, tmp_path):
+    requests, results = repos
+    requests.add(make_request(request_id="q1"))
+    clock = Clock()
+    first = make_worker(repos, tmp_path, name="first", clock=clock, lease_s=10)
+    claimed = first.claim()
+    results.add(make_result(result_id="q1-a1", model_id="org/model").model_copy(update={"request_id": "q1"}))
+    del claimed  # the worker died after publishing, before marking the request FINISHED
+    clock.now += timedelta(seconds=11)
+    calls = []
+    second = make_worker(repos, tmp_path, name="second", clock=clock, execute=lambda s, w: calls.append(s))
+    done = second.run_once()
+    assert (done.status, done.result_id, calls) == (RequestStatus.FINISHED, "q1-a1", [])
+
+
+def test_the_lease_is_renewed_while_a_long_run_goes_on(repos, tmp_path):
+    requests, _ = repos
+    requests.add(make_request(request_id="q1"))
+    renewals = threading.Event()
+
+    def slow(spec, workdir):
+        # lease_s=0.3 renews every 0.1 s; wait until the record shows a renewed lease
+        while not renewals.is_set():
+            current = requests.get("q1")
+            if current.lease_expires_at > current.history[-1].at + timedelta(seconds=0.3):
+                renewals.set()
+            renewals.wait(0.05)
+        return measured(spec, workdir)
+
+    from datetime import UTC, datetime
+
+    worker = make_worker(repos, tmp_path, execute=slow, lease_s=0.3, clock=lambda: datetime.now(UTC))
+    assert worker.run_once().status is RequestStatus.FINISHED
+    assert renewals.is_set()
+
+
+def test_local_model_folders_and_remote_code_allowance(repos, tmp_path):
+    (tmp_path / "models" / "local" / "tiny").mkdir(parents=True)
+    worker = make_worker(
+        repos, tmp_path, models_dir=tmp_path / "models", trusted_remote_code=frozenset({"org/trusted"})
+    )
+    assert worker.spec_for(make_request(model_id="local/tiny")).model == str(tmp_path / "models" / "local" / "tiny")
+    assert worker.spec_for(make_request(model_id="org/other")).model == "org/other"
+    assert worker.spec_for(make_request(model_id="org/trusted")).trust_remote_code
+    assert not worker.spec_for(make_request(model_id="org/other")).trust_remote_code
