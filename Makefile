@@ -14,10 +14,11 @@ run: $(BIN)/python
 	$(BIN)/pip install -q -r requirements.txt
 	$(BIN)/python app.py
 
-# Install the test dependencies (and headless Chromium for the browser tests), lint, run every test.
+# Install the test dependencies (the runner's benchmark stack, headless Chromium for the browser
+# tests, fonts for the labels), lint, run every test.
 test: $(BIN)/python
 	bash scripts/install-system-deps.sh
-	$(BIN)/pip install -q -r requirements-test.txt
+	$(BIN)/pip install -q -r requirements-test.txt -r runner/requirements.txt
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
