@@ -19,27 +19,24 @@ def register(app: FastAPI, data: LeaderboardData, settings: Settings) -> None:
         except NotFound as err:
             raise HTTPException(status_code=404, detail=str(err)) from None
 
-    @app.get("/labels/{result_id}.png", response_class=Response)
-    def label_png(result_id: str, release: str | None = None) -> Response:
+    def respond(result_id: str, release: str | None, extension: str) -> Response:
         from label.render import render_png
-
-        content = label(result_id, release)
-        return Response(
-            render_png(content),
-            media_type="image/png",
-            headers={"Content-Disposition": f'inline; filename="{_file_name(content.model_id)}.png"'},
-        )
-
-    @app.get("/labels/{result_id}.svg", response_class=Response)
-    def label_svg(result_id: str, release: str | None = None) -> Response:
         from label.svg import render_svg
 
         content = label(result_id, release)
-        return Response(
-            render_svg(content),
-            media_type="image/svg+xml",
-            headers={"Content-Disposition": f'inline; filename="{_file_name(content.model_id)}.svg"'},
+        body, media_type = (
+            (render_png(content), "image/png") if extension == "png" else (render_svg(content), "image/svg+xml")
         )
+        disposition = f'inline; filename="{_file_name(content.model_id)}.{extension}"'
+        return Response(body, media_type=media_type, headers={"Content-Disposition": disposition})
+
+    @app.get("/labels/{result_id}.png", response_class=Response)
+    def label_png(result_id: str, release: str | None = None) -> Response:
+        return respond(result_id, release, "png")
+
+    @app.get("/labels/{result_id}.svg", response_class=Response)
+    def label_svg(result_id: str, release: str | None = None) -> Response:
+        return respond(result_id, release, "svg")
 
 
 def _file_name(model_id: str) -> str:

@@ -18,6 +18,25 @@ def _empty(title: str) -> go.Figure:
     return figure
 
 
+def _star_traces(figure: go.Figure, rows: pd.DataFrame, x, y, hovertemplate: str) -> None:
+    """One scatter trace per star rating, most stars first; `x` and `y` map the rows to coordinates."""
+    for stars in sorted(STAR_COLORS, reverse=True):
+        group = rows.loc[rows["stars"] == stars]
+        if group.empty:
+            continue
+        figure.add_trace(
+            go.Scatter(
+                x=x(group),
+                y=y(group),
+                mode="markers",
+                name=f"{stars}★",
+                marker=dict(color=STAR_COLORS[stars], size=11, opacity=0.85, line=dict(width=1, color="white")),
+                text=group["model_id"],
+                hovertemplate=hovertemplate,
+            )
+        )
+
+
 def energy_by_stars(rows: pd.DataFrame) -> go.Figure:
     """Every model's energy on a log axis, one line per star rating, with the band edges drawn."""
     title = "Energy per model (Wh / 1,000 queries, log scale)"
@@ -25,23 +44,14 @@ def energy_by_stars(rows: pd.DataFrame) -> go.Figure:
     if positive.empty:
         return _empty(title)
     figure = go.Figure(layout=dict(_LAYOUT, title=title))
-    for stars in sorted(STAR_COLORS, reverse=True):
-        group = positive.loc[positive["stars"] == stars]
-        if group.empty:
-            continue
-        figure.add_trace(
-            go.Scatter(
-                x=group["score_wh"],
-                y=[f"{stars}★"] * len(group),
-                mode="markers",
-                name=f"{stars}★",
-                marker=dict(color=STAR_COLORS[stars], size=11, opacity=0.85, line=dict(width=1, color="white")),
-                text=group["model_id"],
-                hovertemplate="%{text}<br>%{x:.4g} Wh<extra></extra>",
-            )
-        )
-    populations = positive["population"].unique()
-    if len(populations) == 1:  # band edges only make sense within one population
+    _star_traces(
+        figure,
+        positive,
+        x=lambda group: group["score_wh"],
+        y=lambda group: [f"{group['stars'].iloc[0]}★"] * len(group),
+        hovertemplate="%{text}<br>%{x:.4g} Wh<extra></extra>",
+    )
+    if positive["population"].nunique() == 1:  # band edges only make sense within one population
         edges = positive["band_edges_wh"].iloc[0]
         for edge in edges[1:5] if edges is not None else ():
             figure.add_vline(x=edge, line=dict(color="#999", dash="dot", width=1))
@@ -57,21 +67,13 @@ def energy_vs_parameters(rows: pd.DataFrame) -> go.Figure:
     if known.empty:
         return _empty(title)
     figure = go.Figure(layout=dict(_LAYOUT, title=title))
-    for stars in sorted(STAR_COLORS, reverse=True):
-        group = known.loc[known["stars"] == stars]
-        if group.empty:
-            continue
-        figure.add_trace(
-            go.Scatter(
-                x=group["parameters"].to_numpy(dtype=float) / 1e9,
-                y=group["score_wh"],
-                mode="markers",
-                name=f"{stars}★",
-                marker=dict(color=STAR_COLORS[stars], size=10, opacity=0.85),
-                text=group["model_id"],
-                hovertemplate="%{text}<br>%{x:.3g} B parameters<br>%{y:.4g} Wh<extra></extra>",
-            )
-        )
+    _star_traces(
+        figure,
+        known,
+        x=lambda group: group["parameters"].to_numpy(dtype=float) / 1e9,
+        y=lambda group: group["score_wh"],
+        hovertemplate="%{text}<br>%{x:.3g} B parameters<br>%{y:.4g} Wh<extra></extra>",
+    )
     figure.update_xaxes(type="log", tickformat=".3~g", title="Parameters (billions)")
     figure.update_yaxes(type="log", tickformat=".3~g", title="Wh / 1,000 queries")
     return figure
