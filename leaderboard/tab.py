@@ -6,9 +6,11 @@ import hashlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import gradio as gr
 import pandas as pd
+import plotly.graph_objects as go
 
 from core.catalog import SIZE_CLASS_ABOUT, TASKS, TaskId
 from core.store import NotFound
@@ -51,7 +53,7 @@ def _download_files(rows: pd.DataFrame, name: str) -> tuple[str, str]:
     """The shown rows at full precision, as CSV and parquet files named after their content."""
     _DOWNLOADS.mkdir(exist_ok=True)
     export = rows.drop(columns=["band_edges_wh"], errors="ignore")
-    digest = hashlib.sha1(pd.util.hash_pandas_object(export[["id"]], index=False).to_numpy().tobytes()).hexdigest()[:12]
+    digest = hashlib.sha1(pd.util.hash_pandas_object(export, index=False).to_numpy().tobytes()).hexdigest()[:12]
     csv_path = _DOWNLOADS / f"{name}-{digest}.csv"
     parquet_path = _DOWNLOADS / f"{name}-{digest}.parquet"
     if not csv_path.exists():
@@ -68,16 +70,30 @@ def build_full_download(data: LeaderboardData) -> None:
     prepare.click(lambda: list(_download_files(data.results.table().frame, "ai-energy-score-all-results")), None, files)
 
 
+class TaskView(NamedTuple):
+    """Everything the task view shows, in the order of the tab's output components."""
+
+    notice: str
+    callout: str
+    bands: str
+    table: pd.DataFrame
+    csv_path: str | None
+    parquet_path: str | None
+    strip: go.Figure
+    scatter: go.Figure
+
+
 def render(
     data: LeaderboardData, task: str, release_id: str, hardware: str, size_class: str, search: str, columns: list[str]
-):
-    """Everything the task view shows, for the current filters."""
+) -> TaskView:
+    """The task view for the current filters."""
     try:
         view = data.view(release_id)
     except NotFound as err:
-        message = f"**{err}**"
         empty = pd.DataFrame(columns=["Model"])
-        return message, "", "", empty, None, None, plots.energy_by_stars(empty), plots.energy_vs_parameters(empty)
+        return TaskView(
+            f"**{err}**", "", "", empty, None, None, plots.energy_by_stars(empty), plots.energy_vs_parameters(empty)
+        )
     if not TASKS[TaskId(task)].has_size_classes:  # the class picked on the text-generation tab stays there
         size_class = ALL_CLASSES
     rows = select_rows(view.frame, task=task, hardware=hardware, size_class=size_class, search=search)
@@ -86,8 +102,8 @@ def render(
         notice += f"\n\n⚠️ {len(view.problems)} result(s) could not be read and are not shown."
     shown = [c for c in columns if c != "Class" or TASKS[TaskId(task)].has_size_classes]
     table = display_table(rows, release_id=release_id, columns=shown)
-    csv_path, parquet_path = _download_files(rows, f"{task}-{release_id[:7].replace(' ', '_')}")
-    return (
+    csv_path, parquet_path = _download_files(rows, task)
+    return TaskView(
         notice,
         spread_callout(rows),
         band_summary(rows),
@@ -150,12 +166,9 @@ def build(demo: gr.Blocks, data: LeaderboardData) -> Controls:
         )
 
     def show(task_id, release_id, hardware_choice, class_choice, query, shown_columns):
-        outputs = render(data, task_id, release_id, hardware_choice, class_choice, query, shown_columns)
-        notice_md, callout_md, bands_md, frame, csv_path, parquet_path, strip_fig, scatter_fig = outputs
-        table_update = gr.update(
-            value=frame, datatype=[DATATYPES.get(c, "str") for c in frame.columns] if len(frame.columns) else "str"
-        )
-        return notice_md, callout_md, bands_md, table_update, csv_path, parquet_path, strip_fig, scatter_fig
+        view = render(data, task_id, release_id, hardware_choice, class_choice, query, shown_columns)
+        datatypes = [DATATYPES.get(column, "str") for column in view.table.columns]
+        return view._replace(table=gr.update(value=view.table, datatype=datatypes))
 
     inputs = [task, release, hardware, size_class, search, columns]
     outputs = [notice, callout, bands, table, csv_button, parquet_button, strip, scatter]

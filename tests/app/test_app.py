@@ -156,5 +156,5 @@ def test_about_page_and_full_data_download(seeded_app, page):
     link = page.locator("a[href$='.csv']").first
     expect(link).to_be_visible()
     csv_text = page.request.get(link.get_attribute("href")).text()
-    assert csv_text.splitlines()[0].startswith("id,path,model_id")
+    assert csv_text.splitlines()[0].startswith("id,path,request_id,model_id")
     assert len(csv_text.strip().splitlines()) == 1 + 9  # every result, rated or not
