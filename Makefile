@@ -9,9 +9,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-# Install the Space's requirements and start the app on the embedded local store (./data).
+# Install the Space's and the runner's requirements and start the app on the embedded local store
+# (./data), with a local worker that benchmarks submissions on the CPU.
 run: $(BIN)/python
-	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q -r requirements.txt -r runner/requirements.txt
 	$(BIN)/python app.py
 
 # Install the test dependencies (the runner's benchmark stack, headless Chromium for the browser

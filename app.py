@@ -65,12 +65,24 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def main() -> None:
+    import threading
+
     import uvicorn
 
+    settings = load_settings()
     host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
     port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
+    app = create_app(settings)
+    stop = threading.Event()
+    if settings.backend == "local" and settings.local_worker:  # on the Hub, GPU workers run elsewhere
+        from runner.local import start_local_worker
+
+        start_local_worker(settings, stop)
     print(f"* Running on http://{host}:{port}")
-    uvicorn.run(create_app(load_settings()), host=host, port=port, log_level="warning")
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+    finally:
+        stop.set()
 
 
 if __name__ == "__main__":

@@ -26,6 +26,8 @@ class Settings(BaseSettings):
     hub_endpoint: str = "https://huggingface.co"
     hf_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("AIES_HF_TOKEN", "HF_TOKEN"))
     cache_dir: Path = Field(default=Path(".cache/aies"), description="Hub backend: download cache.")
+    local_worker: bool = Field(default=True, description="Local store: run a benchmark worker beside the app.")
+    worker_device: Literal["cpu", "cuda"] = Field(default="cpu", description="Device of the local worker.")
     public_url: str = Field(
         default="https://huggingface.co/spaces/AIEnergyScore/Leaderboard",
         description="Where readers find the leaderboard; printed on labels and in model-card snippets.",

@@ -158,3 +158,30 @@ def test_about_page_and_full_data_download(seeded_app, page):
     csv_text = page.request.get(link.get_attribute("href")).text()
     assert csv_text.splitlines()[0].startswith("id,path,request_id,model_id")
     assert len(csv_text.strip().splitlines()) == 1 + 9  # every result, rated or not
+
+
+def test_the_app_reads_a_hub_backed_store(hub_server, tmp_path):
+    """The production configuration: both repos on the Hub (the local Hub-API server here)."""
+    from fastapi.testclient import TestClient
+
+    from app import create_app
+    from core.repos import ResultsRepo
+    from core.settings import Settings
+    from core.store import open_stores
+    from tests.conftest import HUB_TOKEN
+    from tests.factories import make_result
+
+    settings = Settings(
+        backend="hub",
+        hub_endpoint=hub_server.url,
+        requests_repo="tester/app-requests",
+        results_repo="tester/app-results",
+        hf_token=HUB_TOKEN,
+        cache_dir=tmp_path / "cache",
+    )
+    ResultsRepo(open_stores(settings).results).add(make_result(result_id="hub1", model_id="org/on-the-hub"))
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/").status_code == 200
+        label = client.get("/labels/hub1.png")
+        assert label.status_code == 200 and label.headers["content-type"] == "image/png"
+        assert client.get("/labels/missing.png").status_code == 404
