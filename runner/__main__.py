@@ -1,0 +1,130 @@
+"""The runner's command line: `python -m runner run | worker | validate`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
+import sys
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from core.catalog import TaskId
+from core.repos import RequestsRepo, ResultsRepo
+from core.settings import load_settings
+from core.store import StoreError, open_stores
+from runner.spec import RunSpec
+
+
+def _run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from runner.engine import Progress, RunFailed, run
+
+    spec = RunSpec(
+        model=args.model,
+        task=TaskId(args.task),
+        device=args.device,
+        dataset=args.dataset,
+        samples=args.samples,
+        repetitions=args.repetitions,
+        warmup_runs=args.warmup_runs,
+        trust_remote_code=args.trust_remote_code,
+        timeout_s=args.timeout,
+    )
+    workdir = Path(args.workdir or f"runs/{datetime.now(UTC):%Y%m%dT%H%M%S}-{Path(args.model).name}-{args.task}")
+    workdir.mkdir(parents=True, exist_ok=False)
+    bar = tqdm(total=1.0, unit="run", bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}<{remaining}")
+
+    def on_progress(progress: Progress) -> None:
+        bar.set_description_str(f"{progress.phase} {progress.repetition}/{progress.repetitions}")
+        bar.n = progress.done
+        bar.refresh()
+
+    try:
+        result = run(spec, workdir, on_progress=on_progress)
+    except RunFailed as err:
+        bar.close()
+        print(f"failed ({err.error_class}): {err}", file=sys.stderr)
+        if err.log_excerpt:
+            print(err.log_excerpt[-2000:], file=sys.stderr)
+        return 1
+    bar.close()
+    std = f" ± {result.score_std_wh!r}" if result.score_std_wh is not None else ""
+    print(
+        f"{result.model_id} on {result.task}: {result.score_wh!r}{std} Wh per 1,000 queries ({result.score_component})"
+    )
+    for check in result.checks:
+        print(f"  {'pass' if check.passed else 'FAIL'} {check.name}: {check.detail}")
+    print(f"logs: {workdir}")
+    return 0
+
+
+def _worker(args: argparse.Namespace) -> int:
+    from runner.engine import run
+    from runner.worker import Worker, WorkerConfig
+
+    settings = load_settings()
+    stores = open_stores(settings)
+    config = WorkerConfig(
+        worker_id=args.worker_id or f"{socket.gethostname()}-{os.getpid()}",
+        workdir=Path(args.workdir),
+        lease_s=args.lease,
+        device=args.device,
+        models_dir=Path(args.models_dir) if args.models_dir else settings.data_dir / "models",
+        trusted_remote_code=frozenset(args.trust_remote_code or ()),
+        timeout_s=args.timeout,
+    )
+    worker = Worker(RequestsRepo(stores.requests), ResultsRepo(stores.results), config, execute=run)
+    if args.once:
+        done = worker.run_once()
+        print(f"{done.id}: {done.status}" if done else "the queue is empty")
+        return 0
+    stop = threading.Event()
+    try:
+        worker.loop(stop, poll_s=args.poll)
+    except KeyboardInterrupt:
+        stop.set()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m runner", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="benchmark one model on one task")
+    run.add_argument("model", help="a Hub model id or a local model folder")
+    run.add_argument("--task", required=True, choices=[t.value for t in TaskId])
+    run.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
+    run.add_argument("--dataset", help="local dataset folder (default: the task's Hub dataset)")
+    run.add_argument("--samples", type=int, help="fewer samples, for trials: the result is then never rated")
+    run.add_argument("--repetitions", type=int, help="fewer repetitions, for trials: never rated")
+    run.add_argument("--warmup-runs", type=int)
+    run.add_argument("--trust-remote-code", action="store_true", help="allow the model's own code (operators only)")
+    run.add_argument("--timeout", type=float, default=6 * 3600, help="seconds for the whole run")
+    run.add_argument("--workdir", help="the run's log folder (must not exist)")
+
+    worker = commands.add_parser("worker", help="claim and run PENDING requests from the configured store")
+    worker.add_argument("--once", action="store_true", help="run at most one request, then exit")
+    worker.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
+    worker.add_argument("--workdir", default="runs", help="folder of the runs' log folders")
+    worker.add_argument("--models-dir", help="local model folders by model id (default: <data dir>/models)")
+    worker.add_argument("--trust-remote-code", nargs="*", metavar="MODEL_ID", help="models allowed to run their code")
+    worker.add_argument("--lease", type=float, default=600, help="seconds a claim lasts without a heartbeat")
+    worker.add_argument("--poll", type=float, default=10, help="seconds between looks at an empty queue")
+    worker.add_argument("--timeout", type=float, default=6 * 3600, help="seconds for one run")
+    worker.add_argument("--worker-id")
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return {"run": _run, "worker": _worker}[args.command](args)
+    except (StoreError, ValueError, FileExistsError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
