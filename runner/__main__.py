@@ -64,7 +64,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _worker(args: argparse.Namespace) -> int:
     from runner.engine import run
-    from runner.worker import Worker, WorkerConfig
+    from runner.worker import Worker, WorkerConfig, hub_api
 
     settings = load_settings()
     stores = open_stores(settings)
@@ -75,9 +75,12 @@ def _worker(args: argparse.Namespace) -> int:
         device=args.device,
         models_dir=Path(args.models_dir) if args.models_dir else settings.data_dir / "models",
         trusted_remote_code=frozenset(args.trust_remote_code or ()),
+        cache_dir=settings.cache_dir / "models",
         timeout_s=args.timeout,
     )
-    worker = Worker(RequestsRepo(stores.requests), ResultsRepo(stores.results), config, execute=run)
+    worker = Worker(
+        RequestsRepo(stores.requests), ResultsRepo(stores.results), config, execute=run, hub=hub_api(settings)
+    )
     if args.once:
         done = worker.run_once()
         print(f"{done.id}: {done.status}" if done else "the queue is empty")

@@ -12,7 +12,7 @@ import threading
 from core.repos import RequestsRepo, ResultsRepo
 from core.settings import Settings
 from core.store import open_stores
-from runner.worker import Worker, WorkerConfig
+from runner.worker import Worker, WorkerConfig, hub_api
 
 logger = logging.getLogger(__name__)
 
@@ -26,8 +26,11 @@ def start_local_worker(settings: Settings, stop: threading.Event, *, poll_s: flo
         workdir=settings.data_dir / "runs",
         device=settings.worker_device,
         models_dir=settings.data_dir / "models",
+        cache_dir=settings.cache_dir / "models",
     )
-    worker = Worker(RequestsRepo(stores.requests), ResultsRepo(stores.results), config, execute=run)
+    worker = Worker(
+        RequestsRepo(stores.requests), ResultsRepo(stores.results), config, execute=run, hub=hub_api(settings)
+    )
     thread = threading.Thread(target=worker.loop, args=(stop,), kwargs={"poll_s": poll_s}, name="local-worker")
     thread.daemon = True
     thread.start()

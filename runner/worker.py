@@ -8,6 +8,7 @@ fails for good after `max_attempts`). A failing model never kills the worker.
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import threading
 import traceback
@@ -17,29 +18,31 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
+from huggingface_hub import HfApi, snapshot_download
+from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError, RevisionNotFoundError
 
 from core.models import Request, RequestStatus, Result
 from core.repos import RequestsRepo, ResultsRepo, StaleRecord
+from core.settings import Settings
 from core.store import NotFound
+from runner.engine import RunFailed
 from runner.spec import RunSpec
 
 logger = logging.getLogger(__name__)
 
 Execute = Callable[[RunSpec, Path], Result]
+_COMMIT = re.compile(r"[0-9a-f]{40}")
 LOG_EXCERPT_CHARS = 4000
-
-
-class RunError(Exception):
-    """A run that failed for a known reason; `error_class` is shown to the submitter."""
-
-    def __init__(self, error_class: str, message: str, log_excerpt: str = "") -> None:
-        super().__init__(message)
-        self.error_class = error_class
-        self.log_excerpt = log_excerpt
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def hub_api(settings: Settings) -> HfApi:
+    """The Hub client models are downloaded with (the token stays inside it)."""
+    token = settings.hf_token.get_secret_value() if settings.hf_token else None
+    return HfApi(endpoint=settings.hub_endpoint, token=token)
 
 
 @dataclass
@@ -51,6 +54,7 @@ class WorkerConfig:
     timeout_s: float = 6 * 3600
     device: str = "cuda"
     models_dir: Path | None = None  # local model folders, by model id: <models_dir>/<org>/<name>
+    cache_dir: Path | None = None  # where Hub models are downloaded
     trusted_remote_code: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -62,12 +66,14 @@ class Worker:
         config: WorkerConfig,
         *,
         execute: Execute,
+        hub: HfApi | None = None,
         clock: Callable[[], datetime] = _now,
     ) -> None:
         self.requests = requests
         self.results = results
         self.config = config
         self.execute = execute
+        self.hub = hub
         self.clock = clock
 
     # Queue operations
@@ -138,12 +144,31 @@ class Worker:
 
     # Running one request
 
-    def spec_for(self, request: Request) -> RunSpec:
-        model = request.model_id
+    def model_path(self, request: Request) -> str:
+        """A local folder of the model: from `models_dir`, or downloaded from the Hub at its revision.
+
+        The benchmark itself runs offline, so every file it needs is fetched here first.
+        """
         if self.config.models_dir is not None and (self.config.models_dir / request.model_id).is_dir():
-            model = str(self.config.models_dir / request.model_id)
+            return str(self.config.models_dir / request.model_id)
+        if self.hub is None:
+            raise RunFailed("load", f"{request.model_id} is not a local model and this worker has no Hub access")
+        try:
+            return snapshot_download(
+                request.model_id,
+                revision=request.revision,
+                cache_dir=self.config.cache_dir,
+                endpoint=self.hub.endpoint,
+                token=self.hub.token,
+            )
+        except GatedRepoError as err:
+            raise RunFailed("load", f"{request.model_id} is gated: the worker's token has no access") from err
+        except (RepositoryNotFoundError, RevisionNotFoundError) as err:
+            raise RunFailed("load", f"{request.model_id}@{request.revision or 'main'} not found on the Hub") from err
+
+    def spec_for(self, request: Request) -> RunSpec:
         return RunSpec(
-            model=model,
+            model=self.model_path(request),
             task=request.task,
             revision=request.revision,
             device=self.config.device,  # type: ignore[arg-type]
@@ -162,16 +187,24 @@ class Worker:
         heartbeat = _Heartbeat(self, request)
         heartbeat.start()
         try:
-            result = self.execute(self.spec_for(request), workdir)
-        except RunError as err:
+            spec = self.spec_for(request)
+            result = self.execute(spec, workdir)
+        except RunFailed as err:
             return self._fail(heartbeat.stop(), f"{err.error_class}: {err}", err.log_excerpt)
         except Exception as err:  # a bug of ours or an unexpected library error: the worker carries on
             logger.exception("request %s: unexpected error", request.id)
             excerpt = traceback.format_exc()[-LOG_EXCERPT_CHARS:]
             return self._fail(heartbeat.stop(), f"internal: {type(err).__name__}: {err}", excerpt)
         current = heartbeat.stop()
+        snapshot = Path(spec.model).name  # a Hub download lives in .../snapshots/<commit sha>
         result = Result.model_validate(
-            result.model_dump() | {"id": f"{request.id}-a{request.attempts}", "request_id": request.id}
+            result.model_dump()
+            | {
+                "id": f"{request.id}-a{request.attempts}",
+                "request_id": request.id,
+                "model_id": request.model_id,
+                "revision": snapshot if _COMMIT.fullmatch(snapshot) else request.revision,
+            }
         )
         self.results.add(result)
         return self._finish(current, result.id)

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from core.models import RequestStatus
 from core.repos import RequestsRepo, ResultsRepo
 from core.store.local import LocalStore
+from runner.engine import RunFailed
 from runner.spec import RunSpec
-from runner.worker import RunError, Worker, WorkerConfig
+from runner.worker import Worker, WorkerConfig
 from tests.factories import T0, later, make_request, make_result
 
 
@@ -33,36 +35,46 @@ def repos(tmp_path):
 def measured(spec: RunSpec, workdir):
     """A stand-in engine: a valid result for the requested model and task."""
     (workdir / "summary.json").write_text("{}")
-    return make_result(result_id="engine", model_id=spec.model, task=spec.task)
+    return make_result(result_id="engine", model_id=Path(spec.model).name, task=spec.task)
 
 
-def make_worker(repos, tmp_path, execute=measured, name="w1", clock=None, **config):
+def submit(requests, tmp_path, **kwargs):
+    """Queue a request for a model that exists as a local folder (the worker needs no Hub)."""
+    request = make_request(**kwargs)
+    (tmp_path / "models" / request.model_id).mkdir(parents=True, exist_ok=True)
+    requests.add(request)
+    return request
+
+
+def make_worker(repos, tmp_path, execute=measured, name="w1", clock=None, hub=None, **config):
     requests, results = repos
+    config.setdefault("models_dir", tmp_path / "models")
     return Worker(
         requests,
         results,
         WorkerConfig(worker_id=name, workdir=tmp_path / "work", **config),
         execute=execute,
+        hub=hub,
         clock=clock or Clock(),
     )
 
 
 def test_a_pending_request_is_run_and_published(repos, tmp_path):
     requests, results = repos
-    requests.add(make_request(request_id="q1", model_id="org/a"))
+    submit(requests, tmp_path, request_id="q1", model_id="org/a")
     done = make_worker(repos, tmp_path).run_once()
     assert done.status is RequestStatus.FINISHED
     assert done.result_id == "q1-a1"
     assert [c.status for c in requests.get("q1").history] == ["PENDING", "RUNNING", "FINISHED"]
     result = results.get("q1-a1")
-    assert (result.request_id, result.model_id) == ("q1", "org/a")
+    assert (result.request_id, result.model_id) == ("q1", "org/a")  # the id, not the local folder
     assert (tmp_path / "work" / "q1-attempt1" / "summary.json").exists()  # one working folder per run
 
 
 def test_oldest_first_and_empty_queue(repos, tmp_path):
     requests, _ = repos
-    requests.add(make_request(request_id="late", model_id="org/b", at=later(5)))
-    requests.add(make_request(request_id="early", model_id="org/a", at=later(1)))
+    submit(requests, tmp_path, request_id="late", model_id="org/b", at=later(5))
+    submit(requests, tmp_path, request_id="early", model_id="org/a", at=later(1))
     worker = make_worker(repos, tmp_path)
     assert worker.run_once().id == "early"
     assert worker.run_once().id == "late"
@@ -73,21 +85,21 @@ def test_oldest_first_and_empty_queue(repos, tmp_path):
     ("error", "reason", "excerpt"),
     [
         (
-            RunError("load", "config.json is not valid JSON", "Traceback ... JSONDecodeError"),
+            RunFailed("load", "config.json is not valid JSON", "Traceback ... JSONDecodeError"),
             "load: config.json",
             "JSON",
         ),
-        (RunError("timeout", "no result after 5 s"), "timeout: no result after 5 s", None),
+        (RunFailed("timeout", "no result after 5 s"), "timeout: no result after 5 s", None),
         (ZeroDivisionError("division by zero"), "internal: ZeroDivisionError: division by zero", "ZeroDivisionError"),
     ],
 )
 def test_failures_are_recorded_and_the_worker_carries_on(repos, tmp_path, error, reason, excerpt):
     requests, results = repos
-    requests.add(make_request(request_id="bad", model_id="org/bad"))
-    requests.add(make_request(request_id="good", model_id="org/good", at=later(1)))
+    submit(requests, tmp_path, request_id="bad", model_id="org/bad")
+    submit(requests, tmp_path, request_id="good", model_id="org/good", at=later(1))
 
     def execute(spec, workdir):
-        if spec.model == "org/bad":
+        if spec.model.endswith("org/bad"):
             raise error
         return measured(spec, workdir)
 
@@ -106,13 +118,13 @@ def test_failures_are_recorded_and_the_worker_carries_on(repos, tmp_path, error,
 def test_exactly_one_worker_gets_each_request(repos, tmp_path):
     requests, results = repos
     for n in range(6):
-        requests.add(make_request(request_id=f"q{n}", model_id=f"org/m{n}", at=later(n)))
+        submit(requests, tmp_path, request_id=f"q{n}", model_id=f"org/m{n}", at=later(n))
     runs: list[str] = []
     lock = threading.Lock()
 
     def execute(spec, workdir):
         with lock:
-            runs.append(spec.model)
+            runs.append(spec.model.removeprefix(str(tmp_path / "models") + "/"))
         return measured(spec, workdir)
 
     def drain(name):
@@ -132,7 +144,7 @@ def test_exactly_one_worker_gets_each_request(repos, tmp_path):
 
 def test_a_dead_workers_request_goes_back_to_pending_when_its_lease_expires(repos, tmp_path):
     requests, _ = repos
-    requests.add(make_request(request_id="q1"))
+    submit(requests, tmp_path, request_id="q1")
     clock = Clock()
     dead = make_worker(repos, tmp_path, name="dead", clock=clock, lease_s=60)
     claimed = dead.claim()  # ... and then the worker died
@@ -148,7 +160,7 @@ def test_a_dead_workers_request_goes_back_to_pending_when_its_lease_expires(repo
 
 def test_a_request_that_keeps_killing_workers_fails_after_max_attempts(repos, tmp_path):
     requests, _ = repos
-    requests.add(make_request(request_id="q1"))
+    submit(requests, tmp_path, request_id="q1")
     clock = Clock()
     for attempt in range(2):
         doomed = make_worker(repos, tmp_path, name=f"dies{attempt}", clock=clock, lease_s=10, max_attempts=2)
@@ -163,7 +175,7 @@ def test_a_request_that_keeps_killing_workers_fails_after_max_attempts(repos, tm
 
 def test_a_result_published_before_the_worker_died_is_not_run_again(repos, tmp_path):
     requests, results = repos
-    requests.add(make_request(request_id="q1"))
+    submit(requests, tmp_path, request_id="q1")
     clock = Clock()
     first = make_worker(repos, tmp_path, name="first", clock=clock, lease_s=10)
     claimed = first.claim()
@@ -178,7 +190,7 @@ def test_a_result_published_before_the_worker_died_is_not_run_again(repos, tmp_p
 
 def test_the_lease_is_renewed_while_a_long_run_goes_on(repos, tmp_path):
     requests, _ = repos
-    requests.add(make_request(request_id="q1"))
+    submit(requests, tmp_path, request_id="q1")
     renewals = threading.Event()
 
     def slow(spec, workdir):
@@ -198,11 +210,37 @@ def test_the_lease_is_renewed_while_a_long_run_goes_on(repos, tmp_path):
 
 
 def test_local_model_folders_and_remote_code_allowance(repos, tmp_path):
-    (tmp_path / "models" / "local" / "tiny").mkdir(parents=True)
-    worker = make_worker(
-        repos, tmp_path, models_dir=tmp_path / "models", trusted_remote_code=frozenset({"org/trusted"})
-    )
+    for name in ("local/tiny", "org/trusted", "org/other"):
+        (tmp_path / "models" / name).mkdir(parents=True)
+    worker = make_worker(repos, tmp_path, trusted_remote_code=frozenset({"org/trusted"}))
     assert worker.spec_for(make_request(model_id="local/tiny")).model == str(tmp_path / "models" / "local" / "tiny")
-    assert worker.spec_for(make_request(model_id="org/other")).model == "org/other"
     assert worker.spec_for(make_request(model_id="org/trusted")).trust_remote_code
     assert not worker.spec_for(make_request(model_id="org/other")).trust_remote_code
+
+
+def test_a_model_neither_local_nor_reachable_fails_with_a_load_error(repos, tmp_path):
+    requests, _ = repos
+    requests.add(make_request(request_id="q1", model_id="org/nowhere"))
+    failed = make_worker(repos, tmp_path).run_once()
+    assert failed.status is RequestStatus.FAILED
+    assert failed.failure_reason == "load: org/nowhere is not a local model and this worker has no Hub access"
+
+
+def test_hub_models_are_downloaded_at_their_revision_first(repos, tmp_path, hub_server, hub_api):
+    requests, results = repos
+    sha = hub_server.seed("tester/tiny", {"config.json": b'{"architectures": ["BertModel"]}'}, repo_type="model")
+    requests.add(make_request(request_id="q1", model_id="tester/tiny"))
+    requests.add(make_request(request_id="q2", model_id="tester/missing", at=later(1)))
+    seen = []
+
+    def execute(spec, workdir):
+        seen.append(Path(spec.model))
+        return measured(spec, workdir)
+
+    worker = make_worker(repos, tmp_path, execute=execute, hub=hub_api, cache_dir=tmp_path / "hub-cache")
+    done = worker.run_once()
+    assert done.status is RequestStatus.FINISHED
+    assert (seen[0] / "config.json").read_text() == '{"architectures": ["BertModel"]}'
+    assert results.get(done.result_id).revision == sha  # the commit actually measured
+    failed = worker.run_once()
+    assert failed.failure_reason == "load: tester/missing@main not found on the Hub"
