@@ -76,6 +76,7 @@ def _worker(args: argparse.Namespace) -> int:
         models_dir=Path(args.models_dir) if args.models_dir else settings.data_dir / "models",
         trusted_remote_code=frozenset(args.trust_remote_code or ()),
         cache_dir=settings.cache_dir / "models",
+        datasets_dir=Path(args.datasets_dir) if args.datasets_dir else settings.data_dir / "datasets",
         timeout_s=args.timeout,
     )
     worker = Worker(
@@ -114,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     worker.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
     worker.add_argument("--workdir", default="runs", help="folder of the runs' log folders")
     worker.add_argument("--models-dir", help="local model folders by model id (default: <data dir>/models)")
+    worker.add_argument("--datasets-dir", help="local task datasets by task id (default: <data dir>/datasets)")
     worker.add_argument("--trust-remote-code", nargs="*", metavar="MODEL_ID", help="models allowed to run their code")
     worker.add_argument("--lease", type=float, default=600, help="seconds a claim lasts without a heartbeat")
     worker.add_argument("--poll", type=float, default=10, help="seconds between looks at an empty queue")

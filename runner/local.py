@@ -27,6 +27,7 @@ def start_local_worker(settings: Settings, stop: threading.Event, *, poll_s: flo
         device=settings.worker_device,
         models_dir=settings.data_dir / "models",
         cache_dir=settings.cache_dir / "models",
+        datasets_dir=settings.data_dir / "datasets",
     )
     worker = Worker(
         RequestsRepo(stores.requests), ResultsRepo(stores.results), config, execute=run, hub=hub_api(settings)

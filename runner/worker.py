@@ -55,6 +55,7 @@ class WorkerConfig:
     device: str = "cuda"
     models_dir: Path | None = None  # local model folders, by model id: <models_dir>/<org>/<name>
     cache_dir: Path | None = None  # where Hub models are downloaded
+    datasets_dir: Path | None = None  # local copies of the tasks' datasets: <datasets_dir>/<task id>
     trusted_remote_code: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -167,8 +168,10 @@ class Worker:
             raise RunFailed("load", f"{request.model_id}@{request.revision or 'main'} not found on the Hub") from err
 
     def spec_for(self, request: Request) -> RunSpec:
+        dataset = self.config.datasets_dir / request.task.value if self.config.datasets_dir else None
         return RunSpec(
             model=self.model_path(request),
+            dataset=str(dataset) if dataset is not None and dataset.is_dir() else None,
             task=request.task,
             revision=request.revision,
             device=self.config.device,  # type: ignore[arg-type]

@@ -1,0 +1,232 @@
+"""Runs one benchmark in its own subprocess (`python -m runner.child`) and turns its log folder into a Result.
+
+Light on purpose: the parent imports nothing of the benchmark stack. The child runs in a process group of
+its own, so a timeout or a cancelled run kills it and everything it started. The protocol: the child
+prints progress as JSON lines on stdout, writes its stderr to `child.log`, and leaves either
+`summary.json` (the Result) or `failure.json` (a classified failure) in the working folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from core.models import Result
+from runner.spec import RunSpec
+
+logger = logging.getLogger(__name__)
+
+ErrorClass = Literal["refused", "load", "oom", "inference", "timeout", "crash", "measurement", "internal"]
+ERROR_CLASSES: dict[ErrorClass, str] = {
+    "refused": "the request cannot run here: bad input, the model does not fit, or its own code is not allowed",
+    "load": "the model or the dataset cannot be loaded",
+    "oom": "out of memory while running",
+    "inference": "the model raised an error while running the task",
+    "timeout": "the run exceeded its time limit and was stopped",
+    "crash": "the benchmark process died or was killed by a signal",
+    "measurement": "the energy measurement was unusable",
+    "internal": "a fault of the runner itself",
+}
+
+SPEC_FILE = "spec.json"
+SUMMARY_FILE = "summary.json"
+FAILURE_FILE = "failure.json"
+CHILD_LOG = "child.log"
+LOG_EXCERPT_CHARS = 4000
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# The child works offline (the worker downloads models and datasets beforehand) and sends no telemetry.
+CHILD_ENV = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "HF_DATASETS_OFFLINE": "1",
+    "HF_HUB_DISABLE_TELEMETRY": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "DO_NOT_TRACK": "1",
+    "TOKENIZERS_PARALLELISM": "false",
+    "PYTHONUNBUFFERED": "1",
+}
+_POLL_S = 0.05
+
+
+class RunFailed(Exception):
+    """A run that produced no result, with a reason from a closed set and the end of the child's log."""
+
+    def __init__(self, error_class: ErrorClass, message: str, log_excerpt: str = "") -> None:
+        if error_class not in get_args(ErrorClass):
+            raise ValueError(f"unknown error class {error_class!r}; valid: {', '.join(get_args(ErrorClass))}")
+        super().__init__(message)
+        self.error_class = error_class
+        self.log_excerpt = log_excerpt
+
+
+class Failure(BaseModel):
+    """What the child writes to failure.json."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    error_class: ErrorClass
+    message: str
+
+
+class Progress(BaseModel):
+    """One progress event of a running benchmark."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    phase: str = Field(description="prepare, load, warmup, preprocess, prefill, generate, forward, call, memory, done")
+    repetition: int | None = Field(default=None, description="1-based, during the measured repetitions.")
+    repetitions: int = Field(gt=0)
+    done: float = Field(ge=0, le=1, description="Fraction of the measured windows completed.")
+    eta_s: float | None = Field(default=None, ge=0, description="Estimated seconds left; None until measured.")
+
+
+def new_result_id() -> str:
+    return f"{datetime.now(UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+
+def run(
+    spec: RunSpec,
+    workdir: Path,
+    *,
+    request_id: str | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> Result:
+    """Benchmark `spec` in a child process with `workdir` (new or empty) as its log folder.
+
+    Returns the Result, valid or not (its checks say which gates failed). Raises RunFailed when no
+    result could be produced; `error_class` says why and `log_excerpt` holds the end of `child.log`.
+    """
+    workdir = Path(workdir).resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    if any(workdir.iterdir()):
+        raise ValueError(f"workdir {workdir} is not empty: each run needs a fresh folder")
+    (workdir / SPEC_FILE).write_text(spec.model_dump_json(indent=2))
+    command = [sys.executable, "-m", "runner.child", str(workdir), "--result-id", new_result_id()]
+    command += ["--parent-pid", str(os.getpid())]
+    if request_id is not None:
+        command += ["--request-id", request_id]
+    env = (
+        os.environ
+        | CHILD_ENV
+        | {"PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
+    )
+    logger.info("benchmark %s on %s: child started in %s", spec.model, spec.task.value, workdir)
+    with (workdir / CHILD_LOG).open("wb") as log:
+        child = subprocess.Popen(
+            command,
+            cwd=REPO_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=log,
+            start_new_session=True,  # its own process group: one kill stops it and all it started
+        )
+        events: queue.Queue[Progress | None] = queue.Queue()
+        reader = threading.Thread(target=_read_events, args=(child.stdout, events), name="child-events", daemon=True)
+        reader.start()
+        try:
+            finished = _follow(child, events, time.monotonic() + spec.timeout_s, on_progress)
+        finally:
+            _kill_group(child)
+            reader.join()
+            child.stdout.close()
+    if not finished:
+        raise RunFailed(
+            "timeout",
+            f"the run exceeded its limit of {spec.timeout_s} s and was stopped; raise timeout_s if the model is slow",
+            _excerpt(workdir),
+        )
+    return _outcome(child.returncode, workdir)
+
+
+def _follow(
+    child: subprocess.Popen,
+    events: queue.Queue[Progress | None],
+    deadline: float,
+    on_progress: Callable[[Progress], None] | None,
+) -> bool:
+    """Forward progress until the child exits; False when the deadline passed first."""
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return False
+        try:
+            event = events.get(timeout=remaining)
+        except queue.Empty:
+            continue
+        if event is None:  # stdout closed: the child is exiting
+            break
+        if on_progress is not None:
+            on_progress(event)
+    while time.monotonic() < deadline:
+        # Wait without reaping, so the process group id stays ours until _kill_group has run.
+        if os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
+            return True
+        time.sleep(_POLL_S)
+    return False
+
+
+def _read_events(stream: IO[bytes], events: queue.Queue[Progress | None]) -> None:
+    for raw in stream:
+        line = raw.decode(errors="replace").strip()
+        if not line:
+            continue
+        try:
+            events.put(Progress.model_validate_json(line))
+        except ValidationError:
+            logger.warning("child printed a line that is not a progress event: %r", line[:200])
+    events.put(None)
+
+
+def _kill_group(child: subprocess.Popen) -> None:
+    """Kill the child's process group (whatever is left of it), then reap the child."""
+    with contextlib.suppress(ProcessLookupError):  # the whole group has already exited
+        os.killpg(child.pid, signal.SIGKILL)
+    child.wait()
+
+
+def _excerpt(workdir: Path) -> str:
+    log = workdir / CHILD_LOG
+    return log.read_text(errors="replace")[-LOG_EXCERPT_CHARS:] if log.exists() else ""
+
+
+def _outcome(returncode: int, workdir: Path) -> Result:
+    excerpt = _excerpt(workdir)
+    if returncode < 0:
+        name = signal.Signals(-returncode).name
+        hint = " (the kernel's out-of-memory killer sends SIGKILL: see the system log)" if name == "SIGKILL" else ""
+        raise RunFailed("crash", f"the benchmark process was killed by {name}{hint}", excerpt)
+    failure_file = workdir / FAILURE_FILE
+    if failure_file.exists():
+        failure = Failure.model_validate_json(failure_file.read_text())
+        raise RunFailed(failure.error_class, failure.message, excerpt)
+    if returncode != 0:
+        raise RunFailed("crash", f"the benchmark process exited with status {returncode} without saying why", excerpt)
+    summary = workdir / SUMMARY_FILE
+    try:
+        return Result.model_validate_json(summary.read_text())
+    except FileNotFoundError:
+        raise RunFailed(
+            "internal", f"the benchmark process exited cleanly but wrote no {SUMMARY_FILE}", excerpt
+        ) from None
+    except ValidationError as err:
+        raise RunFailed("internal", f"{SUMMARY_FILE} is not a valid result: {err}", excerpt) from err
+
+
+def write_failure(workdir: Path, error_class: ErrorClass, message: str) -> None:
+    """The child's side of the protocol: record a classified failure."""
+    (workdir / FAILURE_FILE).write_text(Failure(error_class=error_class, message=message).model_dump_json(indent=2))

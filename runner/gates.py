@@ -1,0 +1,408 @@
+"""Validity gates: pure checks of one run's raw measurements, each recorded on the result as a ValidityCheck.
+
+A result that fails a gate is kept with its reasons and never rated (`Result.is_valid`). The inputs are
+the measured windows as the child recorded them, before any Result exists, so a derived value that went
+negative (decode = generate − prefill) is still visible here and is reported, never clamped.
+
+On a CPU run the GPU-only gates are recorded as passed with the detail "not applicable: CPU run", so every
+result carries the same list of gate names and a reader can see what was not checked. The two
+text-generation gates (decode_positive, tokens_produced) are recorded only for the tasks that generate.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections.abc import Sequence
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from core.catalog import TASKS, Phase, TaskId
+from core.models import BenchmarkSettings, ValidityCheck
+
+KWH_TO_J = 3.6e6
+
+# NVML's total-energy counter updates about every 100 ms (methodology §2, Zeus): a window's reading can
+# be off by up to one update's worth of energy, and a window shorter than one update may read 0 J.
+COUNTER_UPDATE_S = 0.1
+# 1 s spans 10 counter updates, which bounds a window's granularity error at 10 %; Zeus found windows
+# under ~2 s noisy, and a model window of 1,000 queries lasts seconds to minutes on an H100.
+MIN_WINDOW_S = 1.0
+# A shorter window is still accepted when even a whole counter update of error on it moves its
+# repetition's GPU energy by at most 1 %: the preprocess window (tokenising 1,000 rows into tensors while
+# the GPU idles) may last under a second and weighs a few per cent of the score.
+SHORT_WINDOW_MAX_SHARE = 0.01
+# Repetitions of an undisturbed GPU run agree within 1–2 %; a spread above 5 % means something else
+# (thermal state, contention, a background job) changed the measurement, and at that spread a model can
+# cross a star-band edge on noise alone in a narrow population.
+MAX_CV = 0.05
+# A CPU run's energy is CodeCarbon's estimate from the whole machine's sampled load (no counter), so every
+# other process on the host moves it; on the project's shared 2-core machines tiny models repeat within
+# 1–8 %. Twice the GPU threshold still flags a disturbed run.
+MAX_CV_CPU = 0.10
+# CodeCarbon and our own NVML read bracket the same window and read the same counter; a gap above 2 %
+# means CodeCarbon fell back to sampling power (no counter) or the windows do not match.
+MAX_METER_GAP = 0.02
+
+NOT_APPLICABLE_CPU = "not applicable: CPU run"
+
+
+class Window(BaseModel):
+    """One measured window, as the child recorded it. Units: kWh, s."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    target: str = Field(description="optimum-benchmark's target name: preprocess_dataset, prefill, generate, ...")
+    repetition: int | None = Field(description="1-based; None for the unscored load windows.")
+    duration_s: float
+    gpu_kwh: float = Field(description="CodeCarbon's GPU energy (the recorded figure).")
+    cpu_kwh: float
+    ram_kwh: float
+    counter_gpu_kwh: float | None = Field(description="Our own NVML counter read around the window; None on CPU.")
+    queries: int
+    new_tokens: int | None = Field(default=None, description="Generation steps counted during the window.")
+
+
+class PhaseValues(BaseModel):
+    """One phase of one repetition, derived from the windows; decode may come out ≤ 0 and is checked."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    gpu_kwh: float
+    cpu_kwh: float
+    ram_kwh: float
+    duration_s: float
+    queries: int
+    tokens: int | None = None
+
+
+class GateInput(BaseModel):
+    """Everything the gates look at, for one run."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    task: TaskId
+    on_gpu: bool
+    settings: BenchmarkSettings
+    windows: tuple[Window, ...]
+    idle_power_w: float | None = Field(description="Idle baseline of the GPUs used, before the run; None on CPU.")
+    tdp_w: float | None = Field(description="Sum of the GPUs' default power limits; None on CPU.")
+    foreign_processes: tuple[str, ...] = ()
+
+
+# --- Deriving phases from windows --------------------------------------------------------------
+
+# Where each scored phase comes from: measured directly, except decode (generate − prefill).
+PHASE_TARGETS: dict[Phase, str] = {
+    Phase.PREPROCESS: "preprocess_dataset",
+    Phase.PREFILL: "prefill",
+    Phase.FORWARD: "forward",
+    Phase.CALL: "call",
+}
+
+
+def generates(task: TaskId) -> bool:
+    """Whether the task is measured as prefill + decode."""
+    return Phase.DECODE in TASKS[task].phases
+
+
+def scored_windows(windows: Sequence[Window]) -> list[Window]:
+    return [w for w in windows if w.repetition is not None]
+
+
+def repetition_windows(windows: Sequence[Window]) -> dict[int, dict[str, Window]]:
+    """Scored windows by repetition, then by target."""
+    by_repetition: dict[int, dict[str, Window]] = {}
+    for window in scored_windows(windows):
+        by_repetition.setdefault(window.repetition, {})[window.target] = window
+    return dict(sorted(by_repetition.items()))
+
+
+def phase_values(task: TaskId, windows: Sequence[Window]) -> list[dict[Phase, PhaseValues]]:
+    """Per repetition, the task's phases; raises ValueError when a window is missing."""
+    result = []
+    for repetition, by_target in repetition_windows(windows).items():
+        phases: dict[Phase, PhaseValues] = {}
+        for phase in TASKS[task].phases:
+            if phase is Phase.DECODE:
+                phases[phase] = _decode(by_target, repetition)
+                continue
+            window = _window(by_target, PHASE_TARGETS[phase], repetition)
+            phases[phase] = PhaseValues(
+                gpu_kwh=window.gpu_kwh,
+                cpu_kwh=window.cpu_kwh,
+                ram_kwh=window.ram_kwh,
+                duration_s=window.duration_s,
+                queries=window.queries,
+                tokens=window.new_tokens,
+            )
+        result.append(phases)
+    return result
+
+
+def _window(by_target: dict[str, Window], target: str, repetition: int) -> Window:
+    try:
+        return by_target[target]
+    except KeyError:
+        raise ValueError(f"repetition {repetition}: no {target} window was measured") from None
+
+
+def _decode(by_target: dict[str, Window], repetition: int) -> PhaseValues:
+    generate = _window(by_target, "generate", repetition)
+    prefill = _window(by_target, "prefill", repetition)
+    tokens = None
+    if generate.new_tokens is not None and prefill.new_tokens is not None:
+        tokens = generate.new_tokens - prefill.new_tokens
+    return PhaseValues(
+        gpu_kwh=generate.gpu_kwh - prefill.gpu_kwh,
+        cpu_kwh=generate.cpu_kwh - prefill.cpu_kwh,
+        ram_kwh=generate.ram_kwh - prefill.ram_kwh,
+        duration_s=generate.duration_s - prefill.duration_s,
+        queries=generate.queries,
+        tokens=tokens,
+    )
+
+
+def _component_kwh(phases: dict[Phase, PhaseValues], component: str) -> float:
+    return math.fsum(getattr(values, f"{component}_kwh") for values in phases.values())
+
+
+# --- The gates ---------------------------------------------------------------------------------
+
+
+def gpu_energy_positive(repetitions: Sequence[dict[Phase, PhaseValues]], *, on_gpu: bool) -> ValidityCheck:
+    """On a GPU run every scored phase has positive GPU energy: 0 kWh is a failed measurement."""
+    name = "gpu_energy_positive"
+    if not on_gpu:
+        return ValidityCheck(name=name, passed=True, detail=NOT_APPLICABLE_CPU)
+    bad = [
+        f"repetition {index} {phase}: {values.gpu_kwh!r} kWh"
+        for index, phases in enumerate(repetitions, start=1)
+        for phase, values in phases.items()
+        if not values.gpu_kwh > 0
+    ]
+    if not repetitions:
+        bad = ["no repetition was measured"]
+    if bad:
+        return ValidityCheck(name=name, passed=False, detail="GPU energy not positive: " + "; ".join(bad))
+    return ValidityCheck(name=name, passed=True, detail="every scored phase has positive GPU energy")
+
+
+def average_power_in_range(
+    windows: Sequence[Window], *, idle_power_w: float | None, tdp_w: float | None, on_gpu: bool
+) -> ValidityCheck:
+    """Each window in which the model runs draws more than the idle baseline and at most the TDP, on average.
+
+    The preprocess window is left out: the GPU idles while the CPU tokenises, so its power sits at the
+    baseline by design.
+    """
+    name = "average_power_in_range"
+    if not on_gpu:
+        return ValidityCheck(name=name, passed=True, detail=NOT_APPLICABLE_CPU)
+    if idle_power_w is None or tdp_w is None:
+        missing = "idle baseline" if idle_power_w is None else "TDP"
+        return ValidityCheck(name=name, passed=False, detail=f"no {missing} was recorded, so power cannot be checked")
+    model_windows = [w for w in scored_windows(windows) if w.target != "preprocess_dataset"]
+    if not model_windows:
+        return ValidityCheck(name=name, passed=False, detail="no model window was measured")
+    bad = []
+    for window in model_windows:
+        power_w = window.gpu_kwh * KWH_TO_J / window.duration_s
+        if not idle_power_w < power_w <= tdp_w:
+            bad.append(f"repetition {window.repetition} {window.target}: {power_w!r} W")
+    bounds = f"idle {idle_power_w!r} W < average power ≤ TDP {tdp_w!r} W"
+    if bad:
+        return ValidityCheck(name=name, passed=False, detail=f"outside {bounds}: " + "; ".join(bad))
+    return ValidityCheck(name=name, passed=True, detail=f"every model window within {bounds}")
+
+
+def window_long_enough(windows: Sequence[Window], *, on_gpu: bool) -> ValidityCheck:
+    """Every scored GPU window lasts ≥ MIN_WINDOW_S, or is too small a share of its repetition to matter.
+
+    A window shorter than MIN_WINDOW_S passes only when one counter update's worth of its energy (its
+    worst-case granularity error) is at most SHORT_WINDOW_MAX_SHARE of its repetition's GPU energy, and
+    it lasts at least one counter update.
+    """
+    name = "window_long_enough"
+    if not on_gpu:
+        return ValidityCheck(name=name, passed=True, detail=NOT_APPLICABLE_CPU)
+    rule = (
+        f"≥ {MIN_WINDOW_S} s, or ≥ {COUNTER_UPDATE_S} s with one counter update of error "
+        f"≤ {SHORT_WINDOW_MAX_SHARE:.0%} of its repetition's GPU energy"
+    )
+    bad = []
+    for repetition, by_target in repetition_windows(windows).items():
+        repetition_kwh = _scored_gpu_kwh(by_target)
+        for window in by_target.values():
+            if window.duration_s >= MIN_WINDOW_S:
+                continue
+            error_kwh = COUNTER_UPDATE_S * window.gpu_kwh / window.duration_s
+            if window.duration_s < COUNTER_UPDATE_S or not error_kwh <= SHORT_WINDOW_MAX_SHARE * repetition_kwh:
+                bad.append(f"repetition {repetition} {window.target}: {window.duration_s!r} s")
+    if bad:
+        return ValidityCheck(
+            name=name, passed=False, detail=f"windows shorter than the rule ({rule}): " + "; ".join(bad)
+        )
+    return ValidityCheck(name=name, passed=True, detail=f"every measured GPU window {rule}")
+
+
+def _scored_gpu_kwh(by_target: dict[str, Window]) -> float:
+    """A repetition's scored GPU energy from its windows: with a generate window, prefill + decode = generate."""
+    counted = [w for target, w in by_target.items() if not (target == "prefill" and "generate" in by_target)]
+    return math.fsum(w.gpu_kwh for w in counted)
+
+
+def cv_below_threshold(scores_kwh: Sequence[float], *, on_gpu: bool) -> ValidityCheck:
+    """The score's coefficient of variation over repetitions is under MAX_CV (MAX_CV_CPU on a CPU run)."""
+    name = "cv_below_threshold"
+    threshold = MAX_CV if on_gpu else MAX_CV_CPU
+    if len(scores_kwh) < 2:
+        return ValidityCheck(
+            name=name, passed=False, detail=f"needs at least 2 repetitions to measure the spread, got {len(scores_kwh)}"
+        )
+    mean = statistics.fmean(scores_kwh)
+    if not mean > 0:
+        return ValidityCheck(name=name, passed=False, detail=f"mean score {mean!r} kWh is not positive")
+    cv = statistics.stdev(scores_kwh) / mean
+    detail = f"coefficient of variation {cv:.2%} over {len(scores_kwh)} repetitions (threshold {threshold:.0%})"
+    return ValidityCheck(name=name, passed=cv < threshold, detail=detail)
+
+
+def gpu_exclusive(foreign_processes: Sequence[str], *, on_gpu: bool) -> ValidityCheck:
+    """No other process used the GPU during the run. `foreign_processes` also carries the reasons the
+    process list could not be read, since then exclusivity is not shown."""
+    name = "gpu_exclusive"
+    if not on_gpu:
+        return ValidityCheck(name=name, passed=True, detail=NOT_APPLICABLE_CPU)
+    if foreign_processes:
+        return ValidityCheck(
+            name=name, passed=False, detail="not shown to be alone on the GPU: " + "; ".join(foreign_processes)
+        )
+    return ValidityCheck(name=name, passed=True, detail="no other process was seen on the GPU")
+
+
+def gpu_energy_from_counter(windows: Sequence[Window], *, on_gpu: bool) -> ValidityCheck:
+    """GPU energy comes from the NVML counter: read around every scored window, and CodeCarbon agrees with
+    it within MAX_METER_GAP per repetition."""
+    name = "gpu_energy_from_counter"
+    if not on_gpu:
+        return ValidityCheck(name=name, passed=True, detail=NOT_APPLICABLE_CPU)
+    unread = [f"repetition {w.repetition} {w.target}" for w in scored_windows(windows) if w.counter_gpu_kwh is None]
+    if unread:
+        return ValidityCheck(name=name, passed=False, detail="no energy counter reading for: " + "; ".join(unread))
+    bad = []
+    for repetition, by_target in repetition_windows(windows).items():
+        codecarbon_kwh = math.fsum(w.gpu_kwh for w in by_target.values())
+        counter_kwh = math.fsum(w.counter_gpu_kwh for w in by_target.values())
+        if not counter_kwh > 0 or not abs(codecarbon_kwh - counter_kwh) <= MAX_METER_GAP * counter_kwh:
+            bad.append(f"repetition {repetition}: CodeCarbon {codecarbon_kwh!r} kWh, counter {counter_kwh!r} kWh")
+    if bad:
+        return ValidityCheck(
+            name=name,
+            passed=False,
+            detail=f"CodeCarbon and the counter differ by more than {MAX_METER_GAP:.0%}: " + "; ".join(bad),
+        )
+    return ValidityCheck(
+        name=name, passed=True, detail=f"CodeCarbon within {MAX_METER_GAP:.0%} of the NVML counter in every repetition"
+    )
+
+
+def decode_positive(repetitions: Sequence[dict[Phase, PhaseValues]], *, on_gpu: bool) -> ValidityCheck:
+    """Decode (generate − prefill, per repetition) has positive energy and duration: never clamped."""
+    name = "decode_positive"
+    components = ("gpu", "cpu", "ram") if on_gpu else ("cpu", "ram")
+    bad = []
+    for index, phases in enumerate(repetitions, start=1):
+        decode = phases[Phase.DECODE]
+        bad += [
+            f"repetition {index}: {c} {getattr(decode, f'{c}_kwh')!r} kWh"
+            for c in components
+            if not getattr(decode, f"{c}_kwh") > 0
+        ]
+        if not decode.duration_s > 0:
+            bad.append(f"repetition {index}: duration {decode.duration_s!r} s")
+    if bad:
+        return ValidityCheck(
+            name=name, passed=False, detail="decode = generate − prefill not positive: " + "; ".join(bad)
+        )
+    return ValidityCheck(
+        name=name,
+        passed=True,
+        detail=f"decode energy ({', '.join(components)}) and duration positive in every repetition",
+    )
+
+
+def tokens_produced(windows: Sequence[Window], settings: BenchmarkSettings) -> ValidityCheck:
+    """Each generate window produced min_new_tokens per query and each prefill window one token per query."""
+    name = "tokens_produced"
+    per_query = settings.generation.min_new_tokens
+    if per_query is None:
+        return ValidityCheck(name=name, passed=False, detail="the settings name no min_new_tokens to check against")
+    expected = {"generate": per_query * settings.samples, "prefill": settings.samples}
+    bad = []
+    for repetition, by_target in repetition_windows(windows).items():
+        for target, count in expected.items():
+            produced = by_target[target].new_tokens if target in by_target else None
+            if produced != count:
+                bad.append(f"repetition {repetition} {target}: {produced} new tokens, expected {count}")
+    if bad:
+        return ValidityCheck(name=name, passed=False, detail="; ".join(bad))
+    return ValidityCheck(
+        name=name, passed=True, detail=f"{per_query} new tokens per query ({expected['generate']} per repetition)"
+    )
+
+
+def settings_conform(settings: BenchmarkSettings, task: TaskId) -> ValidityCheck:
+    """The run used the catalog's standard settings; a trial with overrides fails, so it is never rated.
+
+    The dataset is not compared: the worker runs on local copies of the tasks' datasets, recorded with
+    their folder and content revision in the settings.
+    """
+    name = "settings_conform"
+    standard = TASKS[task]
+    pairs = {
+        "samples": (settings.samples, standard.samples),
+        "batch_size": (settings.batch_size, standard.batch_size),
+        "precision": (settings.precision, standard.precision),
+        "generation": (settings.generation, standard.generation),
+        "warmup_runs": (settings.warmup_runs, standard.warmup_runs),
+        "repetitions": (settings.repetitions, standard.repetitions),
+    }
+    bad = [f"{field} {used!r}, standard {expected!r}" for field, (used, expected) in pairs.items() if used != expected]
+    if bad:
+        return ValidityCheck(name=name, passed=False, detail="differs from the catalog: " + "; ".join(bad))
+    return ValidityCheck(name=name, passed=True, detail=f"the catalog's standard settings for {task.value}")
+
+
+def score_energy_positive(repetitions: Sequence[dict[Phase, PhaseValues]], *, on_gpu: bool) -> ValidityCheck:
+    """Every repetition's score (GPU energy; CPU energy on a CPU run) is positive."""
+    name = "score_energy_positive"
+    component = "gpu" if on_gpu else "cpu"
+    scores = [_component_kwh(phases, component) for phases in repetitions]
+    bad = [f"repetition {index}: {kwh!r} kWh" for index, kwh in enumerate(scores, start=1) if not kwh > 0]
+    if not scores:
+        bad = ["no repetition was measured"]
+    if bad:
+        return ValidityCheck(
+            name=name, passed=False, detail=f"{component.upper()} score not positive: " + "; ".join(bad)
+        )
+    return ValidityCheck(name=name, passed=True, detail=f"{component.upper()} energy positive in every repetition")
+
+
+def evaluate(run: GateInput) -> tuple[ValidityCheck, ...]:
+    """Every gate of one run, in a fixed order."""
+    repetitions = phase_values(run.task, run.windows)
+    component = "gpu" if run.on_gpu else "cpu"
+    checks = [
+        settings_conform(run.settings, run.task),
+        score_energy_positive(repetitions, on_gpu=run.on_gpu),
+        gpu_energy_positive(repetitions, on_gpu=run.on_gpu),
+        gpu_energy_from_counter(run.windows, on_gpu=run.on_gpu),
+        average_power_in_range(run.windows, idle_power_w=run.idle_power_w, tdp_w=run.tdp_w, on_gpu=run.on_gpu),
+        window_long_enough(run.windows, on_gpu=run.on_gpu),
+        cv_below_threshold([_component_kwh(phases, component) for phases in repetitions], on_gpu=run.on_gpu),
+        gpu_exclusive(run.foreign_processes, on_gpu=run.on_gpu),
+    ]
+    if generates(run.task):
+        checks += [decode_positive(repetitions, on_gpu=run.on_gpu), tokens_produced(run.windows, run.settings)]
+    return tuple(checks)

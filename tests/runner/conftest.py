@@ -1,0 +1,119 @@
+"""Tiny models and datasets for the runner tests, built once per session without any download, and a fake NVML."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+ROWS = 40  # dataset rows: more than any test's sample count
+FAKE_IDLE_W = 70.0
+
+
+@dataclass(frozen=True)
+class Assets:
+    gpt2: Path
+    bert_classifier: Path
+    vit_classifier: Path
+    bert_qa: Path
+    raising: Path  # loads, then raises on its first forward pass
+    custom_code: Path  # needs trust_remote_code
+    empty: Path  # an empty folder: nothing to load
+    text: Path
+    qa: Path
+    images: Path
+
+
+@pytest.fixture(scope="session")
+def assets(tmp_path_factory) -> Assets:
+    from tests.runner import tiny  # transformers loads only when a test needs the models
+
+    root = tmp_path_factory.mktemp("assets")
+    models = root / "models"
+    data = root / "datasets"
+    (models / "empty").mkdir(parents=True)
+    return Assets(
+        gpt2=tiny.build_gpt2(models / "gpt2"),
+        bert_classifier=tiny.build_bert_classifier(models / "bert-classifier"),
+        vit_classifier=tiny.build_vit_classifier(models / "vit-classifier"),
+        bert_qa=tiny.build_bert_qa(models / "bert-qa"),
+        raising=tiny.build_bert_classifier(models / "raising", vocab_size=5),
+        custom_code=tiny.build_custom_code_model(models / "custom-code"),
+        empty=models / "empty",
+        text=tiny.text_dataset(data / "text", rows=ROWS),
+        qa=tiny.qa_dataset(data / "qa", rows=ROWS),
+        images=tiny.image_dataset(data / "images", rows=ROWS),
+    )
+
+
+class FakeNvml(SimpleNamespace):
+    """The part of pynvml that runner.hardware uses: two H100s drawing 70 W each, one foreign process."""
+
+    class NVMLError(Exception):
+        pass
+
+    def __init__(self, *, counter: bool = True, processes=(), listing: bool = True):
+        super().__init__()
+        self.counter = counter
+        self.running = list(processes)
+        self.listing = listing
+
+    def nvmlInit(self):
+        pass
+
+    def nvmlDeviceGetCount(self):
+        return 2
+
+    def nvmlDeviceGetHandleByIndex(self, index):
+        return index
+
+    def nvmlDeviceGetName(self, handle):
+        return b"NVIDIA H100 80GB HBM3"
+
+    def nvmlDeviceGetUUID(self, handle):
+        return f"GPU-0000000{handle}-aaaa"
+
+    def nvmlDeviceGetPowerManagementDefaultLimit(self, handle):
+        return 700_000
+
+    def nvmlDeviceGetMemoryInfo(self, handle):
+        return SimpleNamespace(total=80 * 2**30)
+
+    def nvmlSystemGetCudaDriverVersion(self):
+        return 12040
+
+    def nvmlSystemGetDriverVersion(self):
+        return "550.54.15"
+
+    def nvmlDeviceGetTotalEnergyConsumption(self, handle):
+        if not self.counter:
+            raise self.NVMLError("Not Supported")
+        return int(time.perf_counter() * FAKE_IDLE_W * 1000)  # mJ: 70 W, forever
+
+    def nvmlDeviceGetPowerUsage(self, handle):
+        return int(FAKE_IDLE_W * 1000)
+
+    def nvmlDeviceGetComputeRunningProcesses(self, handle):
+        if not self.listing:
+            raise self.NVMLError("Insufficient Permissions")
+        return [SimpleNamespace(pid=pid) for pid in self.running]
+
+    def nvmlDeviceGetGraphicsRunningProcesses(self, handle):
+        return []
+
+    def nvmlSystemGetProcessName(self, pid):
+        return "python"
+
+
+@pytest.fixture
+def nvml(monkeypatch):
+    def install(**kwargs) -> FakeNvml:
+        fake = FakeNvml(**kwargs)
+        monkeypatch.setitem(sys.modules, "pynvml", fake)
+        return fake
+
+    return install

@@ -1,0 +1,209 @@
+"""Tiny models and datasets built at test time, without any download (recipe: shared/reference/stack.md).
+
+Each model has 2 layers of width 64 and its own tokenizer (or image processor) trained here on a few
+sentences, saved with `save_pretrained` so that `config.json` carries `architectures`. Each dataset is a
+local folder in a format optimum-benchmark's energy_star scenario reads: `train.jsonl`, or a parquet
+file with the images kept as bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PIL import Image
+from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
+from transformers import (
+    BertConfig,
+    BertForQuestionAnswering,
+    BertForSequenceClassification,
+    GPT2Config,
+    GPT2LMHeadModel,
+    PreTrainedTokenizerFast,
+    ViTConfig,
+    ViTForImageClassification,
+    ViTImageProcessor,
+)
+
+SENTENCES = [
+    "The energy of a model is measured on a fixed set of queries.",
+    "A graphics card reports its total energy through a counter.",
+    "Small models answer quickly and draw little power.",
+    "Every benchmark runs after a warm-up, repeated several times.",
+    "The star rating compares models that share a task and hardware.",
+    "Reviews of the film were mostly positive, some were negative.",
+    "The river flows past the old mill towards the sea.",
+    "Bread rises slowly in a warm kitchen on a winter morning.",
+    "She asked where the train station was, and he pointed north.",
+    "Solar panels on the roof produce power during the day.",
+    "The committee published its report on Tuesday afternoon.",
+    "A cat slept in the sun while the children played outside.",
+]
+QUESTIONS = [
+    ("What reports the total energy?", SENTENCES[1]),
+    ("What do small models draw?", SENTENCES[2]),
+    ("Where does the river flow?", SENTENCES[6]),
+    ("When was the report published?", SENTENCES[10]),
+]
+WIDTH = 64
+LAYERS = 2
+
+
+def _wordpiece_tokenizer() -> PreTrainedTokenizerFast:
+    """A BERT-style tokenizer: [CLS] A [SEP] (B [SEP]), with padding and unknown tokens."""
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tokenizer.pre_tokenizer = pre_tokenizers.Whitespace()
+    tokenizer.train_from_iterator(
+        SENTENCES, trainers.WordPieceTrainer(vocab_size=300, special_tokens=specials, show_progress=False)
+    )
+    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
+    )
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        unk_token="[UNK]",
+        pad_token="[PAD]",
+        cls_token="[CLS]",
+        sep_token="[SEP]",
+        mask_token="[MASK]",
+    )
+
+
+def _byte_bpe_tokenizer() -> PreTrainedTokenizerFast:
+    """A GPT-2-style byte-level BPE tokenizer with one end-of-text token."""
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=400,
+        special_tokens=["<|endoftext|>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
+    tokenizer.train_from_iterator(SENTENCES, trainer)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        bos_token="<|endoftext|>",
+        eos_token="<|endoftext|>",
+        unk_token="<|endoftext|>",
+        model_input_names=["input_ids", "attention_mask"],
+    )
+
+
+def _bert_config(tokenizer: PreTrainedTokenizerFast, *, width: int, layers: int, **overrides) -> BertConfig:
+    settings = dict(
+        vocab_size=len(tokenizer),
+        hidden_size=width,
+        num_hidden_layers=layers,
+        num_attention_heads=max(2, width // 64),
+        intermediate_size=width * 2,
+        max_position_embeddings=128,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    return BertConfig(**(settings | overrides))
+
+
+def build_gpt2(folder: Path, *, width: int = WIDTH, layers: int = LAYERS) -> Path:
+    """A causal language model for text generation (larger ones for benchmarks: `width`, `layers`)."""
+    tokenizer = _byte_bpe_tokenizer()
+    config = GPT2Config(
+        vocab_size=len(tokenizer),
+        n_positions=128,
+        n_embd=width,
+        n_layer=layers,
+        n_head=max(2, width // 64),
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
+    GPT2LMHeadModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def build_bert_classifier(
+    folder: Path, *, vocab_size: int | None = None, width: int = WIDTH, layers: int = LAYERS
+) -> Path:
+    """A binary text classifier. A `vocab_size` smaller than the tokenizer's makes a model that loads
+    but raises on its first forward pass (a token id beyond its embedding table)."""
+    tokenizer = _wordpiece_tokenizer()
+    overrides = {"num_labels": 2} | ({"vocab_size": vocab_size} if vocab_size is not None else {})
+    config = _bert_config(tokenizer, width=width, layers=layers, **overrides)
+    BertForSequenceClassification(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def build_bert_qa(folder: Path) -> Path:
+    """An extractive question-answering model."""
+    tokenizer = _wordpiece_tokenizer()
+    BertForQuestionAnswering(_bert_config(tokenizer, width=WIDTH, layers=LAYERS)).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def build_vit_classifier(folder: Path) -> Path:
+    """An image classifier on 32 × 32 images, with its image processor."""
+    config = ViTConfig(
+        image_size=32,
+        patch_size=8,
+        hidden_size=WIDTH,
+        num_hidden_layers=LAYERS,
+        num_attention_heads=2,
+        intermediate_size=WIDTH * 2,
+        num_labels=3,
+    )
+    ViTForImageClassification(config).save_pretrained(folder)
+    ViTImageProcessor(size={"height": 32, "width": 32}).save_pretrained(folder)
+    return folder
+
+
+def build_custom_code_model(folder: Path) -> Path:
+    """A model folder that needs its own code (`auto_map`, a model type transformers does not know)."""
+    folder.mkdir(parents=True)
+    config = {
+        "model_type": "aies-tiny-custom",
+        "architectures": ["AiesTinyForSequenceClassification"],
+        "auto_map": {
+            "AutoConfig": "configuration_tiny.AiesTinyConfig",
+            "AutoModelForSequenceClassification": "modeling_tiny.AiesTinyForSequenceClassification",
+        },
+    }
+    (folder / "config.json").write_text(json.dumps(config))
+    (folder / "modeling_tiny.py").write_text("raise RuntimeError('this code must never run')\n")
+    return folder
+
+
+def write_jsonl_dataset(folder: Path, rows: list[dict[str, str]], *, repeat_to: int) -> Path:
+    """A `train.jsonl` of `repeat_to` rows cycling through `rows`."""
+    folder.mkdir(parents=True)
+    with (folder / "train.jsonl").open("w") as out:
+        for index in range(repeat_to):
+            out.write(json.dumps(rows[index % len(rows)]) + "\n")
+    return folder
+
+
+def text_dataset(folder: Path, *, rows: int) -> Path:
+    return write_jsonl_dataset(folder, [{"text": s} for s in SENTENCES], repeat_to=rows)
+
+
+def qa_dataset(folder: Path, *, rows: int) -> Path:
+    return write_jsonl_dataset(folder, [{"question": q, "context": c} for q, c in QUESTIONS], repeat_to=rows)
+
+
+def image_dataset(folder: Path, *, rows: int) -> Path:
+    """`data/train-00000-of-00001.parquet` with an `image` column stored as bytes."""
+    from datasets import Dataset, Features
+    from datasets import Image as ImageFeature
+
+    colours = [(200, 30, 30), (30, 200, 30), (30, 30, 200), (120, 120, 20)]
+    images = [Image.new("RGB", (40, 40), colours[index % len(colours)]) for index in range(rows)]
+    data = folder / "data"
+    data.mkdir(parents=True)
+    Dataset.from_dict({"image": images}, features=Features({"image": ImageFeature()})).to_parquet(
+        data / "train-00000-of-00001.parquet"
+    )
+    return folder
