@@ -94,6 +94,18 @@ def _worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from runner.validate import LogError, check_logs
+
+    try:
+        report = check_logs(Path(args.path))
+    except LogError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print("\n".join(report.lines()))
+    return 0 if report.ok else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m runner", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -122,10 +134,13 @@ def main(argv: list[str] | None = None) -> int:
     worker.add_argument("--timeout", type=float, default=6 * 3600, help="seconds for one run")
     worker.add_argument("--worker-id")
 
+    validate = commands.add_parser("validate", help="re-check a run's log folder or zip and print the gate report")
+    validate.add_argument("path", help="a run folder, or a zip of one")
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return {"run": _run, "worker": _worker}[args.command](args)
+        return {"run": _run, "worker": _worker, "validate": _validate}[args.command](args)
     except (StoreError, ValueError, FileExistsError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

@@ -37,9 +37,10 @@ SHORT_WINDOW_MAX_SHARE = 0.01
 # cross a star-band edge on noise alone in a narrow population.
 MAX_CV = 0.05
 # A CPU run's energy is CodeCarbon's estimate from the whole machine's sampled load (no counter), so every
-# other process on the host moves it; on the project's shared 2-core machines tiny models repeat within
-# 1–8 %. Twice the GPU threshold still flags a disturbed run.
-MAX_CV_CPU = 0.10
+# other process on the host moves it: on the project's shared 2-core machines tiny models repeat within
+# 1–8 % when the host is quiet and over 50 % when it is not. The spread then measures the host, not the
+# model, so on CPU it is recorded and not gated (CPU runs are the local development loop, never rated
+# against the reference hardware).
 # CodeCarbon and our own NVML read bracket the same window and read the same counter; a gap above 2 %
 # means CodeCarbon fell back to sampling power (no counter) or the windows do not match.
 MAX_METER_GAP = 0.02
@@ -253,9 +254,8 @@ def _scored_gpu_kwh(by_target: dict[str, Window]) -> float:
 
 
 def cv_below_threshold(scores_kwh: Sequence[float], *, on_gpu: bool) -> ValidityCheck:
-    """The score's coefficient of variation over repetitions is under MAX_CV (MAX_CV_CPU on a CPU run)."""
+    """The score's coefficient of variation over repetitions is under MAX_CV (recorded, not gated, on CPU)."""
     name = "cv_below_threshold"
-    threshold = MAX_CV if on_gpu else MAX_CV_CPU
     if len(scores_kwh) < 2:
         return ValidityCheck(
             name=name, passed=False, detail=f"needs at least 2 repetitions to measure the spread, got {len(scores_kwh)}"
@@ -264,8 +264,10 @@ def cv_below_threshold(scores_kwh: Sequence[float], *, on_gpu: bool) -> Validity
     if not mean > 0:
         return ValidityCheck(name=name, passed=False, detail=f"mean score {mean!r} kWh is not positive")
     cv = statistics.stdev(scores_kwh) / mean
-    detail = f"coefficient of variation {cv:.2%} over {len(scores_kwh)} repetitions (threshold {threshold:.0%})"
-    return ValidityCheck(name=name, passed=cv < threshold, detail=detail)
+    spread = f"coefficient of variation {cv:.2%} over {len(scores_kwh)} repetitions"
+    if not on_gpu:
+        return ValidityCheck(name=name, passed=True, detail=f"{spread} (not gated on CPU: a machine-wide estimate)")
+    return ValidityCheck(name=name, passed=cv < MAX_CV, detail=f"{spread} (threshold {MAX_CV:.0%})")
 
 
 def gpu_exclusive(foreign_processes: Sequence[str], *, on_gpu: bool) -> ValidityCheck:

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import io
+import json
+import re
+import shutil
+import zipfile
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -15,6 +20,7 @@ from label.render import render_png
 from label.tab import label_for
 from leaderboard.tables import LATEST, LeaderboardData, select_rows
 from runner.engine import run
+from runner.validate import LogError, check_logs
 from runner.worker import Worker, WorkerConfig
 from tests.factories import make_request, make_result
 
@@ -32,7 +38,9 @@ def data_dir(tmp_path_factory):
     return root
 
 
-def test_a_submitted_model_is_measured_with_the_standard_settings_and_rated(data_dir):
+@pytest.fixture(scope="module")
+def finished(data_dir):
+    """One request through the worker and the real engine: (request in its final state, results repo)."""
     requests = RequestsRepo(LocalStore(data_dir / "requests"))
     results = ResultsRepo(LocalStore(data_dir / "results"))
     # Another CPU result, so the new one is rated against something.
@@ -51,7 +59,11 @@ def test_a_submitted_model_is_measured_with_the_standard_settings_and_rated(data
         ),
         execute=run,
     )
-    done = worker.run_once()
+    return worker.run_once(), results
+
+
+def test_a_submitted_model_is_measured_with_the_standard_settings_and_rated(finished):
+    done, results = finished
     assert done.status is RequestStatus.FINISHED, done.failure_reason
     result = results.get(done.result_id)
     assert result.model_id == "local/tiny-bert"
@@ -68,3 +80,53 @@ def test_a_submitted_model_is_measured_with_the_standard_settings_and_rated(data
 
     png = render_png(label_for(LeaderboardData(results), done.result_id, LATEST, "https://example.org"))
     assert Image.open(io.BytesIO(png)).size == (520, 728)
+
+
+def test_the_run_folder_revalidates_and_tampering_is_caught(finished, data_dir, tmp_path):
+    done, _ = finished
+    folder = data_dir / "runs" / f"{done.id}-attempt1"
+    report = check_logs(folder)
+    assert report.ok, report.lines()
+    assert [c.name for c in report.recomputed] == [c.name for c in report.result.checks]
+
+    archive = shutil.make_archive(str(tmp_path / "run"), "zip", folder)
+    assert check_logs(Path(archive)).ok
+
+    tampered = tmp_path / "tampered"
+    shutil.copytree(folder, tampered)
+    summary = json.loads((tampered / "summary.json").read_text())
+    summary["repetitions"][3]["phases"]["forward"]["cpu_kwh"] /= 2
+    (tampered / "summary.json").write_text(json.dumps(summary))
+    report = check_logs(tampered)
+    assert not report.ok
+    assert any("repetition 4 forward cpu_kwh" in problem for problem in report.problems)
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda tmp: _zip(tmp, {"../evil.json": b"{}"}), "unsafe path '../evil.json'"),
+        (lambda tmp: _zip(tmp, {"/abs/summary.json": b"{}"}), "unsafe path"),
+        (lambda tmp: _write(tmp / "not.zip", b"plain text"), "not a zip archive"),
+        (lambda tmp: _zip(tmp, {"notes.txt": b"hi"}), "holds no run folder"),
+        (lambda tmp: _write(tmp / "ref" / "benchmark_report.json", b"{}").parent, "reference runner's logs"),
+        (lambda tmp: tmp / "missing", "does not exist"),
+    ],
+)
+def test_bad_log_archives_get_a_specific_message(tmp_path, make, message):
+    with pytest.raises(LogError, match=re.escape(message)):
+        check_logs(make(tmp_path))
+
+
+def _write(path: Path, data: bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
+    return path
+
+
+def _zip(tmp: Path, members: dict[str, bytes]) -> Path:
+    path = tmp / "logs.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path

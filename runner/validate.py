@@ -1,0 +1,137 @@
+"""Re-checks a run's log folder (or a zip of one): recomputes the gates from the raw windows and
+compares the result's recorded energies with them, so a result can be audited without re-running it.
+
+Light: reads JSON only. Reads this runner's folders; the reference runner's logs (benchmark_report.json
+without measurements.json) are reported as not re-checkable here.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from core.models import Result, ValidityCheck
+from core.repos import RecordError, parse_record
+from runner import gates
+
+MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
+MAX_FILES = 2000
+REQUIRED_FILES = (
+    "summary.json",
+    "measurements.json",
+    "hardware.json",
+    "benchmark_config.json",
+    "benchmark_report.json",
+)
+
+
+class LogError(ValueError):
+    """A log folder or archive that cannot be checked; the message says what is wrong with it."""
+
+
+@dataclass
+class GateReport:
+    result: Result
+    recomputed: tuple[ValidityCheck, ...]
+    problems: list[str] = field(default_factory=list)  # mismatches between the record and the raw windows
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(check.passed for check in self.recomputed)
+
+    def lines(self) -> list[str]:
+        recorded = {check.name: check.passed for check in self.result.checks}
+        out = [f"{self.result.model_id} on {self.result.task.value}: {self.result.score_wh!r} Wh / 1,000 queries"]
+        for check in self.recomputed:
+            agrees = "" if recorded.get(check.name) == check.passed else "  (recorded differently!)"
+            out.append(f"  {'pass' if check.passed else 'FAIL'} {check.name}: {check.detail}{agrees}")
+        out += [f"  MISMATCH {problem}" for problem in self.problems]
+        out.append("valid" if self.ok else "NOT valid")
+        return out
+
+
+def _extract(archive: Path, into: Path) -> Path:
+    """Extract a zip after checking every member: no absolute or escaping paths, no links, bounded size."""
+    if not zipfile.is_zipfile(archive):
+        raise LogError(f"{archive.name} is not a zip archive")
+    with zipfile.ZipFile(archive) as zipped:
+        members = zipped.infolist()
+        if len(members) > MAX_FILES:
+            raise LogError(f"{archive.name} holds {len(members)} files; at most {MAX_FILES} are accepted")
+        if sum(m.file_size for m in members) > MAX_UNCOMPRESSED_BYTES:
+            raise LogError(f"{archive.name} unpacks to more than {MAX_UNCOMPRESSED_BYTES // 2**20} MiB")
+        for member in members:
+            path = PurePosixPath(member.filename)
+            if path.is_absolute() or ".." in path.parts or "\\" in member.filename:
+                raise LogError(f"{archive.name}: unsafe path {member.filename!r}")
+            if (member.external_attr >> 16) & 0o170000 == 0o120000:
+                raise LogError(f"{archive.name}: {member.filename!r} is a symbolic link")
+        zipped.extractall(into)
+    summaries = list(into.rglob("summary.json")) or list(into.rglob("benchmark_report.json"))
+    if not summaries:
+        raise LogError(f"{archive.name} holds no run folder (no summary.json or benchmark_report.json)")
+    return summaries[0].parent
+
+
+def check_folder(folder: Path) -> GateReport:
+    """Recompute the gates of one of our run folders and compare its summary with its raw windows."""
+    missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
+    if "summary.json" in missing and (folder / "benchmark_report.json").is_file():
+        raise LogError(f"{folder} looks like the reference runner's logs: its gates cannot be recomputed here")
+    if missing:
+        raise LogError(f"{folder} is missing {', '.join(missing)}")
+    try:
+        result = parse_record(Result, (folder / "summary.json").read_bytes(), path="summary.json")
+        raw = json.loads((folder / "measurements.json").read_text())
+        machine = json.loads((folder / "hardware.json").read_text())
+        windows = tuple(gates.Window.model_validate(window) for window in raw["windows"])
+    except (RecordError, ValueError, KeyError) as err:
+        raise LogError(f"{folder}: {err}") from None
+    on_gpu = result.hardware.gpu_count > 0
+    recorded_exclusive = next((c for c in result.checks if c.name == "gpu_exclusive"), None)
+    recomputed = gates.evaluate(
+        gates.GateInput(
+            task=result.task,
+            on_gpu=on_gpu,
+            settings=result.settings,
+            windows=windows,
+            idle_power_w=machine.get("idle_power_w"),
+            tdp_w=machine.get("tdp_w"),
+            # Which process was the run's own is known only while it runs: keep its verdict.
+            foreign_processes=() if recorded_exclusive is None or recorded_exclusive.passed else ("as recorded",),
+        )
+    )
+    return GateReport(result, recomputed, _mismatches(result, windows))
+
+
+def _mismatches(result: Result, windows: tuple[gates.Window, ...]) -> list[str]:
+    try:
+        derived = gates.phase_values(result.task, windows)
+    except ValueError as err:
+        return [str(err)]
+    if len(derived) != len(result.repetitions):
+        return [f"{len(result.repetitions)} repetitions recorded, {len(derived)} in the raw windows"]
+    problems = []
+    for index, (recorded, raw) in enumerate(zip(result.repetitions, derived, strict=True), start=1):
+        for phase, values in raw.items():
+            measurement = recorded.phases.get(phase)
+            for component in ("gpu_kwh", "cpu_kwh", "ram_kwh"):
+                stored = getattr(measurement, component) if measurement else None
+                raw_kwh = getattr(values, component)
+                if stored is None or not math.isclose(stored, raw_kwh, rel_tol=1e-12, abs_tol=0):
+                    problems.append(f"repetition {index} {phase.value} {component}: summary {stored}, raw {raw_kwh}")
+    return problems
+
+
+def check_logs(path: Path) -> GateReport:
+    """A run folder, or a zip of one."""
+    if path.is_dir():
+        return check_folder(path)
+    if not path.is_file():
+        raise LogError(f"{path} does not exist")
+    with tempfile.TemporaryDirectory() as tmp:
+        return check_folder(_extract(path, Path(tmp)))
