@@ -10,7 +10,7 @@ UNMAPPED = "\U0010fffd"
 def _family_in_chain(weight: str, stem: str) -> str:
     file = next((f for f in font_chain(weight) if f and Path(f).name.startswith(stem)), None)
     if file is None:
-        pytest.skip(f"{stem} is not installed")
+        pytest.fail(f"{stem} is not installed: run scripts/install-system-deps.sh (make test does)")
     return file
 
 

@@ -1,11 +1,10 @@
 from html.parser import HTMLParser
 
+import markdown_it  # comes with gradio
 import pytest
 
 from label.content import describe
 from label.snippet import model_card_snippet
-
-markdown_it = pytest.importorskip("markdown_it")
 
 IMAGE = "https://huggingface.co/spaces/AIEnergyScore/Leaderboard/resolve/main/labels/m.png"
 ENTRY = "https://huggingface.co/spaces/AIEnergyScore/Leaderboard?model=a&task=text_generation"
