@@ -155,6 +155,10 @@ class Hardware(_Record):
     driver: str | None = None
     cuda: str | None = None
     cpu_name: str | None = None
+    tdp_w: float | None = Field(default=None, gt=0, allow_inf_nan=False, description="GPUs' power limits, summed.")
+    idle_power_w: float | None = Field(
+        default=None, ge=0, allow_inf_nan=False, description="GPUs' power before the run: the idle baseline."
+    )
 
     @model_validator(mode="after")
     def _cpu_means_no_gpu(self) -> Hardware:

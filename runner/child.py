@@ -342,11 +342,15 @@ def machine_for(spec: RunSpec, task: Task, parameters: int, model_name: str) -> 
         before, errors = counter.processes(), []
     except ProcessListUnavailable as err:
         before, errors = [], [str(err)]
+    tdp_w = sum(g.tdp_w for g in gpus)
+    idle_power_w = counter.idle_power_w(IDLE_BASELINE_S)
     return Machine(
-        hardware=gpu_hardware(gpus),
+        hardware=Hardware.model_validate(
+            gpu_hardware(gpus).model_dump() | {"tdp_w": tdp_w, "idle_power_w": idle_power_w}
+        ),
         gpus=gpus,
-        tdp_w=sum(g.tdp_w for g in gpus),
-        idle_power_w=counter.idle_power_w(IDLE_BASELINE_S),
+        tdp_w=tdp_w,
+        idle_power_w=idle_power_w,
         idle_baseline_s=IDLE_BASELINE_S,
         processes_before=before,
         process_list_errors=errors,

@@ -149,6 +149,7 @@ def test_a_class_a_model_runs_on_one_gpu_after_an_idle_baseline(two_gpus):
     assert [g.index for g in machine.gpus] == [0]
     assert machine.tdp_w == 700.0
     assert machine.idle_power_w == pytest.approx(FAKE_IDLE_W, rel=0.05)
+    assert (machine.hardware.tdp_w, machine.hardware.idle_power_w) == (700.0, machine.idle_power_w)  # on the Result
     assert machine.processes_before == [GpuProcess(pid=4242, description="pid 4242 (python)")]
     record = machine.record()
     assert record["hardware"]["gpu_name"] == "NVIDIA H100 80GB HBM3" and record["idle_baseline_s"] == 0.2
