@@ -65,10 +65,12 @@ def create_app(settings: Settings) -> FastAPI:
 
 
 def main() -> None:
+    import logging
     import threading
 
     import uvicorn
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = load_settings()
     host = os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1")
     port = int(os.environ.get("GRADIO_SERVER_PORT", "7860"))
