@@ -400,6 +400,3 @@ class Release(_Record):
         if set(members) != set(self.stars):
             raise ValueError("stars: must rate exactly the members of the populations")
         return self
-
-    def population_of(self, result_id: str) -> Population | None:
-        return next((p for p in self.populations if result_id in p.result_ids), None)

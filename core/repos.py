@@ -272,6 +272,10 @@ class RequestsRepo(_RecordRepo[Request]):
 
 
 class ResultsRepo(_RecordRepo[Result]):
+    def __init__(self, store: Store) -> None:
+        super().__init__(store)
+        self._releases: dict[str, Release] = {}
+
     model = Result
     index_path = "index/results.parquet"
     columns: ClassVar[dict[str, pa.DataType]] = {
@@ -377,9 +381,14 @@ class ResultsRepo(_RecordRepo[Result]):
         return sorted(path.removeprefix("releases/").removesuffix(".json") for path in self.store.list("releases"))
 
     def release(self, release_id: str) -> Release:
+        """A cut release; kept once read, since a cut release never changes (labels ask for it often)."""
+        cached = self._releases.get(release_id)
+        if cached is not None:
+            return cached
         path = self.release_path(release_id)
         try:
             data = self.store.read(path)
         except NotFound:
             raise NotFound(f"no release {release_id!r}; known releases: {self.release_ids()}") from None
-        return parse_record(Release, data, path=path)
+        release = self._releases[release_id] = parse_record(Release, data, path=path)
+        return release

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from core.models import Release
 from core.releases import build_release, rated_results
 from core.repos import ResultsRepo
 
@@ -46,9 +45,7 @@ DATATYPES = {"Model": "markdown", "Label": "markdown"}
 class RatedView:
     """Every result a release rates, with stars and band edges, and what could not be read."""
 
-    release_id: str
     frame: pd.DataFrame
-    release: Release
     problems: list[str] = field(default_factory=list)
 
 
@@ -78,7 +75,7 @@ class LeaderboardData:
             release = build_release("latest", table.frame, cut_at=datetime.now(UTC))
         else:
             release = self.results.release(release_id)
-        view = RatedView(release_id, rated_results(table.frame, release), release, list(table.problems))
+        view = RatedView(rated_results(table.frame, release), list(table.problems))
         with self._lock:
             self._views[release_id] = view
         return view

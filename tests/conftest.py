@@ -14,6 +14,7 @@ os.environ.pop("HF_TOKEN", None)
 import pytest
 from huggingface_hub import HfApi
 
+from core.settings import Settings
 from core.store import Store
 from core.store.hub import HubStore
 from core.store.local import LocalStore
@@ -31,6 +32,18 @@ def hub_server():
 @pytest.fixture
 def hub_api(hub_server) -> HfApi:
     return HfApi(endpoint=hub_server.url, token=HUB_TOKEN)
+
+
+def hub_settings(hub_server, tmp_path, name: str) -> Settings:
+    """Settings of the production configuration: both repos on the (local) Hub."""
+    return Settings(
+        backend="hub",
+        hub_endpoint=hub_server.url,
+        requests_repo=f"tester/{name}-requests",
+        results_repo=f"tester/{name}-results",
+        hf_token=HUB_TOKEN,
+        cache_dir=tmp_path / "cache",
+    )
 
 
 def make_hub_store(hub_server, tmp_path, name: str = "store") -> HubStore:

@@ -166,19 +166,11 @@ def test_the_app_reads_a_hub_backed_store(hub_server, tmp_path):
 
     from app import create_app
     from core.repos import ResultsRepo
-    from core.settings import Settings
     from core.store import open_stores
-    from tests.conftest import HUB_TOKEN
+    from tests.conftest import hub_settings
     from tests.factories import make_result
 
-    settings = Settings(
-        backend="hub",
-        hub_endpoint=hub_server.url,
-        requests_repo="tester/app-requests",
-        results_repo="tester/app-results",
-        hf_token=HUB_TOKEN,
-        cache_dir=tmp_path / "cache",
-    )
+    settings = hub_settings(hub_server, tmp_path, "app")
     ResultsRepo(open_stores(settings).results).add(make_result(result_id="hub1", model_id="org/on-the-hub"))
     with TestClient(create_app(settings)) as client:
         assert client.get("/").status_code == 200

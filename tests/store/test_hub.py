@@ -6,22 +6,14 @@ import pytest
 from huggingface_hub import HfApi
 
 from core.repos import ResultsRepo
-from core.settings import Settings
 from core.store import NotFound, Put, open_stores
 from core.store.hub import HubStore
-from tests.conftest import HUB_TOKEN, make_hub_store
+from tests.conftest import HUB_TOKEN, hub_settings, make_hub_store
 from tests.factories import make_result
 
 
 def test_open_stores_from_settings_reaches_the_configured_hub(hub_server, tmp_path):
-    settings = Settings(
-        backend="hub",
-        hub_endpoint=hub_server.url,
-        requests_repo="tester/aies-requests",
-        results_repo="tester/aies-results",
-        hf_token=HUB_TOKEN,
-        cache_dir=tmp_path / "cache",
-    )
+    settings = hub_settings(hub_server, tmp_path, "aies")
     stores = open_stores(settings)
     ResultsRepo(stores.results).add(make_result(result_id="r1"))
     files = hub_server.files("tester/aies-results")
