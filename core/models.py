@@ -247,6 +247,12 @@ class Result(_Record):
     source: Source
     attestation: Attestation | None = None
     review: ReviewStatus = ReviewStatus.APPROVED
+    review_note: str | None = Field(default=None, max_length=2000, description="The maintainer's reason.")
+    reviewed_by: str | None = None
+    reviewed_at: AwareDatetime | None = None
+    validation: tuple[ValidityCheck, ...] = Field(
+        default=(), description="A vendor upload's archive checks (the gates themselves are in `checks`)."
+    )
     measured_at: AwareDatetime
     logs_path: str | None = Field(default=None, description="Folder of the raw logs in the results repo.")
 

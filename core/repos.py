@@ -163,10 +163,17 @@ class _RecordRepo(Generic[RecordT]):
         return buffer.getvalue()
 
     def _upsert_operations(
-        self, records: Sequence[RecordT], *, allow_existing: bool, extra: Sequence[Operation] = ()
+        self,
+        records: Sequence[RecordT],
+        *,
+        allow_existing: bool,
+        extra: Sequence[Operation] = (),
+        guard: Callable[[pd.DataFrame], None] | None = None,
     ) -> Callable[[], list[Operation]]:
         def build() -> list[Operation]:
             frame = self._read_index()
+            if guard is not None:
+                guard(frame)
             ids = [record.id for record in records]  # type: ignore[attr-defined]
             if len(set(ids)) != len(ids):
                 raise DuplicateRecord("the same id appears twice in one write")
@@ -185,11 +192,20 @@ class _RecordRepo(Generic[RecordT]):
 
         return build
 
-    def add(self, *records: RecordT, extra: Sequence[Operation] = ()) -> str:
-        """Store new records (and any extra files) in one atomic commit; ids must be new."""
+    def add(
+        self,
+        *records: RecordT,
+        extra: Sequence[Operation] = (),
+        guard: Callable[[pd.DataFrame], None] | None = None,
+    ) -> str:
+        """Store new records (and any extra files) in one atomic commit; ids must be new.
+
+        `guard` sees the index as it is inside the commit and may raise to refuse the write: a check
+        against the other records (a duplicate, a rate limit) that no concurrent writer can slip past.
+        """
         kind = self.model.__name__.lower()
         return self.store.transact(
-            self._upsert_operations(records, allow_existing=False, extra=extra),
+            self._upsert_operations(records, allow_existing=False, extra=extra, guard=guard),
             message=f"Add {len(records)} {kind}(s)",
         )
 

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
+from huggingface_hub import HfApi
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -36,6 +37,17 @@ class Settings(BaseSettings):
         default="https://aienergyscore-leaderboard.hf.space",
         description="Where this app itself is served: the base of the label image links.",
     )
+    require_login: bool = Field(
+        default_factory=lambda: "SPACE_ID" in os.environ,
+        description="Submitting needs a Hugging Face login; on by default on a Space, off locally.",
+    )
+    daily_submission_limit: int = Field(default=5, ge=1, description="Open-model submissions per user per 24 h.")
+    vendor_archive_max_mb: float = Field(default=50.0, gt=0, description="Largest vendor log archive accepted.")
+
+    @property
+    def models_dir(self) -> Path:
+        """Local store: model folders by id (<models_dir>/<org>/<name>), benchmarked without the Hub."""
+        return self.data_dir / "models"
 
     @model_validator(mode="after")
     def _hub_needs_repos(self) -> Settings:
@@ -51,6 +63,12 @@ class Settings(BaseSettings):
                 if "/" not in repo_id:
                     raise ValueError(f"AIES_{name.upper()}={repo_id!r} must be 'namespace/name'")
         return self
+
+
+def hub_api(settings: Settings) -> HfApi:
+    """The Hub client for model metadata and downloads (the token stays inside it)."""
+    token = settings.hf_token.get_secret_value() if settings.hf_token else None
+    return HfApi(endpoint=settings.hub_endpoint, token=token)
 
 
 def load_settings(settings_file: Path | None = None) -> Settings:

@@ -63,8 +63,9 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from core.settings import hub_api
     from runner.engine import run
-    from runner.worker import Worker, WorkerConfig, hub_api
+    from runner.worker import Worker, WorkerConfig
 
     settings = load_settings()
     stores = open_stores(settings)
@@ -73,7 +74,7 @@ def _worker(args: argparse.Namespace) -> int:
         workdir=Path(args.workdir),
         lease_s=args.lease,
         device=args.device,
-        models_dir=Path(args.models_dir) if args.models_dir else settings.data_dir / "models",
+        models_dir=Path(args.models_dir) if args.models_dir else settings.models_dir,
         trusted_remote_code=frozenset(args.trust_remote_code or ()),
         cache_dir=settings.cache_dir / "models",
         datasets_dir=Path(args.datasets_dir) if args.datasets_dir else settings.data_dir / "datasets",

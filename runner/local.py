@@ -10,9 +10,9 @@ import logging
 import threading
 
 from core.repos import RequestsRepo, ResultsRepo
-from core.settings import Settings
+from core.settings import Settings, hub_api
 from core.store import open_stores
-from runner.worker import Worker, WorkerConfig, hub_api
+from runner.worker import Worker, WorkerConfig
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +25,7 @@ def start_local_worker(settings: Settings, stop: threading.Event, *, poll_s: flo
         worker_id="local",
         workdir=settings.data_dir / "runs",
         device=settings.worker_device,
-        models_dir=settings.data_dir / "models",
+        models_dir=settings.models_dir,
         cache_dir=settings.cache_dir / "models",
         datasets_dir=settings.data_dir / "datasets",
     )

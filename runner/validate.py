@@ -10,16 +10,14 @@ from __future__ import annotations
 import json
 import math
 import tempfile
-import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
+from core.archive import ArchiveError, extract_zip
 from core.models import Result, ValidityCheck
 from core.repos import RecordError, parse_record
 from runner import gates
 
-MAX_UNCOMPRESSED_BYTES = 512 * 1024 * 1024
-MAX_FILES = 2000
 REQUIRED_FILES = (
     "summary.json",
     "measurements.json",
@@ -55,25 +53,19 @@ class GateReport:
 
 
 def _extract(archive: Path, into: Path) -> Path:
-    """Extract a zip after checking every member: no absolute or escaping paths, no links, bounded size."""
-    if not zipfile.is_zipfile(archive):
-        raise LogError(f"{archive.name} is not a zip archive")
-    with zipfile.ZipFile(archive) as zipped:
-        members = zipped.infolist()
-        if len(members) > MAX_FILES:
-            raise LogError(f"{archive.name} holds {len(members)} files; at most {MAX_FILES} are accepted")
-        if sum(m.file_size for m in members) > MAX_UNCOMPRESSED_BYTES:
-            raise LogError(f"{archive.name} unpacks to more than {MAX_UNCOMPRESSED_BYTES // 2**20} MiB")
-        for member in members:
-            path = PurePosixPath(member.filename)
-            if path.is_absolute() or ".." in path.parts or "\\" in member.filename:
-                raise LogError(f"{archive.name}: unsafe path {member.filename!r}")
-            if (member.external_attr >> 16) & 0o170000 == 0o120000:
-                raise LogError(f"{archive.name}: {member.filename!r} is a symbolic link")
-        zipped.extractall(into)
-    summaries = list(into.rglob("summary.json")) or list(into.rglob("benchmark_report.json"))
+    """Extract a zip safely (core.archive) and find the run folder in it."""
+    try:
+        extract_zip(archive, into)
+    except ArchiveError as err:
+        raise LogError(str(err)) from None
+    return find_run_folder(into, archive.name)
+
+
+def find_run_folder(root: Path, label: str) -> Path:
+    """The folder holding summary.json (ours) or benchmark_report.json (the reference runner's)."""
+    summaries = sorted(root.rglob("summary.json")) or sorted(root.rglob("benchmark_report.json"))
     if not summaries:
-        raise LogError(f"{archive.name} holds no run folder (no summary.json or benchmark_report.json)")
+        raise LogError(f"{label} holds no run folder (no summary.json or benchmark_report.json)")
     return summaries[0].parent
 
 

@@ -23,7 +23,6 @@ from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError, Revi
 
 from core.models import Request, RequestStatus, Result
 from core.repos import RequestsRepo, ResultsRepo, StaleRecord
-from core.settings import Settings
 from core.store import NotFound
 from runner.engine import RunFailed
 from runner.spec import RunSpec
@@ -37,12 +36,6 @@ LOG_EXCERPT_CHARS = 4000
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def hub_api(settings: Settings) -> HfApi:
-    """The Hub client models are downloaded with (the token stays inside it)."""
-    token = settings.hf_token.get_secret_value() if settings.hf_token else None
-    return HfApi(endpoint=settings.hub_endpoint, token=token)
 
 
 @dataclass

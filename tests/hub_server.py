@@ -10,7 +10,21 @@ Implemented (model / dataset / space repos; repo ids must be ``namespace/name``)
 
 * ``POST /api/repos/create`` (409 + ``url`` in the body when it exists, which
   ``create_repo(exist_ok=True)`` needs), ``DELETE /api/repos/delete``
-* ``GET /api/{type}s/{id}[/revision/{rev}]``: repo/model/dataset info (sha, siblings)
+* ``GET /api/{type}s/{id}[/revision/{rev}]``: repo/model/dataset info (sha, siblings,
+  ``private``, ``gated``; ``expand`` keeps only the listed keys plus ``id``/``_id``, as the
+  Hub does).  Model repos also get, computed from the files at that commit like the Hub:
+
+  - ``config``: ``config.json`` reduced to ``architectures``, ``model_type``, ``auto_map`` and
+    ``quantization_config`` (``quant_method``, ``load_in_4bit``/``8bit``), plus
+    ``{"diffusers": {"_class_name": ...}}`` from a root ``model_index.json``; absent when
+    neither parses as a JSON object.  (No ``tokenizer_config``.)
+  - ``safetensors``: ``{"parameters": {dtype: count}, "total": n}`` from the headers of the
+    shards named by a root ``model.safetensors.index.json``, else of every ``*.safetensors``
+    file; absent when there is none or any of them (or the index) does not parse, since a
+    partial count would understate the model.
+  - ``library_name`` / ``pipeline_tag``: set with ``seed(...)``; otherwise ``library_name`` is
+    ``diffusers`` with a root ``model_index.json``, ``transformers`` with a root
+    ``config.json``.  ``tags`` holds the library name, ``safetensors`` and the pipeline tag.
 * ``GET /api/{type}s/{id}/tree/{rev}[/{path}]`` (``recursive``, ``expand``)
 * ``POST /api/{type}s/{id}/paths-info/{rev}`` (form-encoded ``paths``, ``expand``)
 * ``POST /api/{type}s/{id}/preupload/{rev}``: ``lfs`` for binary extensions, files
@@ -30,9 +44,16 @@ Implemented (model / dataset / space repos; repo ids must be ``namespace/name``)
 * ``HEAD``/``GET /{prefix}{id}/resolve/{rev}/{path}`` with ``Range`` (206/416),
   ``X-Repo-Commit``, ``ETag`` and, for LFS files, ``X-Linked-Etag``/``X-Linked-Size``.
   LFS content is served directly (no redirect to a CDN).
+* Gated repos (``seed(..., gated="auto"|"manual")``): as on the Hub, info and file listings
+  stay public, but ``resolve`` answers ``X-Error-Code: GatedRepo`` (``GatedRepoError`` in the
+  client) until ``grant_access(repo_id)``: 401 "...Please log in." without a valid token, 403
+  "...not in the authorized list..." with one.  Access is granted to the token holder only
+  (there is one user), and the owner gets no exemption: every gated repo starts locked.
+  Writes are not gated.
 
 Not implemented: pull requests, branches/tags other than ``main``, pagination
-(every listing is one page), gated repos, Xet storage.
+(every listing is one page), access requests (``grant_access`` stands in), repo settings
+(``update_repo_settings``), Xet storage.
 
 Like the real Hub, ``create_repo`` makes an initial commit holding a
 ``.gitattributes`` file, so a new repo already has a head sha, one commit, and
@@ -41,8 +62,9 @@ Like the real Hub, ``create_repo`` makes an initial commit holding a
 snapshot, so old shas keep serving old content.
 
 Auth: with ``token=...`` every write endpoint needs ``Authorization: Bearer <token>``
-(401 otherwise), and private repos are invisible (404) without it.  Reads of public
-repos never need it.  Without ``token`` the server accepts anything.  The server
+(401 otherwise), and private repos are invisible (404 ``RepoNotFound``) without it.  Reads
+of public repos never need it, except downloads from gated ones.  Without ``token`` the
+server accepts anything (so a gated repo answers 403, never 401).  The server
 never logs anything (``log_message`` is silenced), so the token cannot leak into
 logs; ``request_log`` records only ``(method, path)`` (no query, no headers).
 
@@ -71,17 +93,20 @@ Configuring the client in a test:
 from __future__ import annotations
 
 import base64
+import enum
 import hashlib
 import itertools
 import json
+import math
 import re
+import struct
 import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import ClassVar
+from typing import ClassVar, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 REPO_TYPES = ("model", "dataset", "space")
@@ -96,6 +121,21 @@ _LFS_EXTENSIONS_TEXT = """
 LFS_EXTENSIONS = frozenset(_LFS_EXTENSIONS_TEXT.split())
 GITATTRIBUTES = b"".join(f"*{ext} filter=lfs diff=lfs merge=lfs -text\n".encode() for ext in sorted(LFS_EXTENSIONS))
 _SHA_RE = re.compile(r"^[0-9a-f]{40}$")
+_CONFIG_KEYS = ("architectures", "model_type", "auto_map")
+_QUANTIZATION_KEYS = ("quant_method", "load_in_4bit", "load_in_8bit")
+_SAFETENSORS_INDEX = "model.safetensors.index.json"
+_SAFETENSORS_MAX_HEADER = 100 * 1024 * 1024  # the format's own limit
+
+Gated = Literal[False, "auto", "manual"]
+
+
+class _Unchanged(enum.Enum):
+    """Default of ``seed``'s metadata arguments: keep what the repo has (None means "unset")."""
+
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED = _Unchanged.UNCHANGED
 
 
 class HubError(Exception):
@@ -119,6 +159,80 @@ def _git_blob_sha(data: bytes) -> str:
 def _is_lfs(path: str, size: int, sample: bytes) -> bool:
     ext = "." + path.rsplit(".", 1)[-1].lower() if "." in path.rsplit("/", 1)[-1] else ""
     return ext in LFS_EXTENSIONS or size >= LFS_SIZE_THRESHOLD or b"\0" in sample
+
+
+def _json_object(data: bytes | None) -> dict | None:
+    try:
+        value = json.loads(data) if data is not None else None
+    except ValueError:  # includes UnicodeDecodeError
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _safetensors_parameters(content: bytes) -> dict[str, int] | None:
+    """Parameter count per dtype from a safetensors header; None when it does not parse.
+
+    Layout: 8-byte little-endian header length, then a JSON object mapping each tensor
+    name to ``{"dtype", "shape", "data_offsets"}``, plus an optional ``__metadata__``.
+    """
+    if len(content) < 8:
+        return None
+    (length,) = struct.unpack("<Q", content[:8])
+    if length > min(len(content) - 8, _SAFETENSORS_MAX_HEADER):
+        return None
+    header = _json_object(content[8 : 8 + length])
+    if header is None:
+        return None
+    counts: dict[str, int] = {}
+    for name, tensor in header.items():
+        if name == "__metadata__":
+            continue
+        if not isinstance(tensor, dict):
+            return None
+        dtype, shape = tensor.get("dtype"), tensor.get("shape")
+        if not isinstance(dtype, str) or not isinstance(shape, list):
+            return None
+        if not all(type(dim) is int and dim >= 0 for dim in shape):
+            return None
+        counts[dtype] = counts.get(dtype, 0) + math.prod(shape)
+    return counts
+
+
+def _safetensors_info(files: dict[str, _File]) -> dict | None:
+    """The Hub's ``safetensors`` model-info field; None when there is nothing (valid) to count."""
+    if _SAFETENSORS_INDEX in files:
+        index = _json_object(files[_SAFETENSORS_INDEX].content)
+        weight_map = index.get("weight_map") if index else None
+        if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
+            return None
+        shards = sorted(set(weight_map.values()))
+    else:
+        shards = sorted(p for p in files if p.endswith(".safetensors"))
+    if not shards:
+        return None
+    parameters: dict[str, int] = {}
+    for shard in shards:
+        counts = _safetensors_parameters(files[shard].content) if shard in files else None
+        if counts is None:  # a partial count would understate the model: report none
+            return None
+        for dtype, count in counts.items():
+            parameters[dtype] = parameters.get(dtype, 0) + count
+    return {"parameters": parameters, "total": sum(parameters.values())}
+
+
+def _model_config(files: dict[str, _File]) -> dict | None:
+    """The Hub's reduced ``config`` model-info field: the keys model loaders look at."""
+    config: dict = {}
+    raw = _json_object(files["config.json"].content) if "config.json" in files else None
+    if raw is not None:
+        config = {key: raw[key] for key in _CONFIG_KEYS if key in raw}
+        quantization = raw.get("quantization_config")
+        if isinstance(quantization, dict):
+            config["quantization_config"] = {k: quantization[k] for k in _QUANTIZATION_KEYS if k in quantization}
+    index = _json_object(files["model_index.json"].content) if "model_index.json" in files else None
+    if index is not None and "_class_name" in index:
+        config["diffusers"] = {"_class_name": index["_class_name"]}
+    return config if raw is not None or "diffusers" in config else None
 
 
 def _clean_path(path: str) -> str:
@@ -169,6 +283,10 @@ class _Repo:
     branches: dict[str, str]
     lfs_objects: dict[str, bytes]
     pending_lfs: set[str]
+    gated: Gated = False
+    pipeline_tag: str | None = None
+    library_name: str | None = None  # None: inferred from the files, as the Hub does
+    access_granted: bool = False  # the token holder may download even when gated
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -240,12 +358,36 @@ class LocalHubServer:
             repo = self._get_repo(repo_type, repo_id, authorized=True)
             return {p: f.content for p, f in self._resolve(repo, revision).files.items()}
 
-    def seed(self, repo_id: str, files: dict[str, bytes], repo_type: str = "model", message: str = "Seed files") -> str:
-        """Create the repo if needed and commit ``files`` to ``main``; returns the commit sha."""
+    def seed(
+        self,
+        repo_id: str,
+        files: dict[str, bytes],
+        repo_type: str = "model",
+        message: str = "Seed files",
+        *,
+        private: bool = False,
+        gated: Gated | _Unchanged = UNCHANGED,
+        pipeline_tag: str | _Unchanged | None = UNCHANGED,
+        library_name: str | _Unchanged | None = UNCHANGED,
+    ) -> str:
+        """Create the repo if needed and commit ``files`` to ``main``; returns the commit sha.
+
+        ``private`` only applies when the repo is created.  The metadata arguments default to
+        ``UNCHANGED`` (keep what an earlier seed set); ``None`` unsets a tag or library name,
+        which the model info then infers from the files again.
+        """
+        if gated is not UNCHANGED and gated is not False and gated not in ("auto", "manual"):
+            raise ValueError(f"gated must be False, 'auto' or 'manual', not {gated!r}")
         with self._lock:
             if (repo_type, repo_id) not in self._repos:
-                self._create_repo(repo_type, repo_id, private=False)
+                self._create_repo(repo_type, repo_id, private=private)
             repo = self._repos[(repo_type, repo_id)]
+            if not isinstance(gated, _Unchanged):
+                repo.gated = gated
+            if not isinstance(pipeline_tag, _Unchanged):
+                repo.pipeline_tag = pipeline_tag
+            if not isinstance(library_name, _Unchanged):
+                repo.library_name = library_name
             snapshot = dict(repo.commits[repo.branches["main"]].files)
             for path, content in files.items():
                 path = _clean_path(path)
@@ -253,6 +395,11 @@ class LocalHubServer:
                 if snapshot[path].lfs:
                     repo.lfs_objects[snapshot[path].sha256] = content
             return self._add_commit(repo, "main", snapshot, message, "").sha
+
+    def grant_access(self, repo_id: str, repo_type: str = "model") -> None:
+        """Let the token holder download a gated repo's files, as an accepted access request does."""
+        with self._lock:
+            self._get_repo(repo_type, repo_id, authorized=True).access_granted = True
 
     # -- state (callers hold self._lock) -----------------------------------
     def _create_repo(self, repo_type: str, repo_id: str, private: bool) -> _Repo:
@@ -417,6 +564,17 @@ class _Handler(BaseHTTPRequestHandler):
     def _repo(self, repo_type: str, repo_id: str) -> _Repo:
         return self.hub._get_repo(repo_type, repo_id, self._authorized)
 
+    def _require_access(self, repo: _Repo) -> None:
+        """File downloads of a gated repo need a token holder who was granted access (the Hub's messages)."""
+        if not repo.gated or (repo.access_granted and self._authorized):
+            return
+        what = f"Access to {repo.repo_type} {repo.repo_id} is restricted"
+        if not self._authorized:
+            message = f"{what}. You must have access to it and be authenticated to access it. Please log in."
+            raise HubError(401, message, "GatedRepo")
+        message = f"{what} and you are not in the authorized list. Visit {self._url(repo)} to ask for access."
+        raise HubError(403, message, "GatedRepo")
+
     @staticmethod
     def _url(repo: _Repo) -> str:
         # Canonical huggingface.co URL, as the real Hub returns: the client rewrites it to its
@@ -482,16 +640,42 @@ class _Handler(BaseHTTPRequestHandler):
             "createdAt": repo.created_at,
             "lastModified": commit.date,
             "private": repo.private,
-            "gated": False,
+            "gated": repo.gated,
             "disabled": False,
             "downloads": 0,
             "likes": 0,
             "tags": [],
             "siblings": siblings,
         }
+        if repo_type == "model":
+            info.update(self._model_fields(repo, commit.files))
         if repo_type == "space":
             info.update(sdk="static", runtime={"stage": "RUNNING"})
+        expand = self.query.get("expand") or self.query.get("expand[]")
+        if expand:  # like the Hub: only the asked-for keys
+            info = {key: value for key, value in info.items() if key in ("_id", "id", *expand)}
         return 200, info, {}
+
+    @staticmethod
+    def _model_fields(repo: _Repo, files: dict[str, _File]) -> dict:
+        """Model-only info keys, computed from the files at the requested commit."""
+        fields: dict = {}
+        library = repo.library_name
+        if library is None and "model_index.json" in files:
+            library = "diffusers"
+        elif library is None and "config.json" in files:
+            library = "transformers"
+        if library is not None:
+            fields["library_name"] = library
+        if repo.pipeline_tag is not None:
+            fields["pipeline_tag"] = repo.pipeline_tag
+        if (config := _model_config(files)) is not None:
+            fields["config"] = config
+        if (safetensors := _safetensors_info(files)) is not None:
+            fields["safetensors"] = safetensors
+        tags = [library, "safetensors" if any(p.endswith(".safetensors") for p in files) else None, repo.pipeline_tag]
+        fields["tags"] = [tag for tag in tags if tag]
+        return fields
 
     # -- trees -------------------------------------------------------------
     def _entry(self, repo: _Repo, commit: _Commit, path: str, expand: bool) -> dict:
@@ -697,7 +881,9 @@ class _Handler(BaseHTTPRequestHandler):
     # -- downloads ---------------------------------------------------------
     def h_resolve(self, prefix, repo_id, revision, path):
         with self.hub._lock:
-            commit = self.hub._resolve(self._repo(_TYPE_FROM_PREFIX[prefix or ""], repo_id), revision)
+            repo = self._repo(_TYPE_FROM_PREFIX[prefix or ""], repo_id)
+            self._require_access(repo)
+            commit = self.hub._resolve(repo, revision)
         f = commit.files.get(path)
         if f is None:
             err = HubError(404, "Entry not found", "EntryNotFound")

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import io
 import json
+import math
 import os
+import struct
 import subprocess
 import sys
 import textwrap
@@ -23,9 +25,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 import requests
-from huggingface_hub import CommitOperationAdd, HfApi, HfFileSystem, hf_hub_download
+from huggingface_hub import CommitOperationAdd, HfApi, HfFileSystem, hf_hub_download, snapshot_download
 from huggingface_hub.errors import (
     EntryNotFoundError,
+    GatedRepoError,
     HfHubHTTPError,
     RepositoryNotFoundError,
     RevisionNotFoundError,
@@ -352,3 +355,201 @@ def test_subprocess_with_hf_endpoint_datasets_and_unchanged_upload(tmp_path: Pat
         result = json.loads(proc.stdout.strip().splitlines()[-1])
         assert result == {"rows": {"model": ["a", "b"], "kwh": [1.0, 2.0]}, "same_commit": True}
         assert server.commit_count(REPO) == 3 and server.head(REPO) != head
+
+
+# -- model info: safetensors, config, library, gating ---------------------------------------------------------------
+_DTYPE_SIZES = {"F32": 4, "F16": 2, "BF16": 2, "I64": 8, "U8": 1}
+
+
+def _safetensors_bytes(tensors: dict[str, tuple[str, list[int]]]) -> bytes:
+    """A valid safetensors file of zero-filled tensors ``name -> (dtype, shape)``, written by hand."""
+    header: dict = {"__metadata__": {"format": "pt"}}
+    offset = 0
+    for name, (dtype, shape) in tensors.items():
+        size = _DTYPE_SIZES[dtype] * math.prod(shape)
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + size]}
+        offset += size
+    blob = json.dumps(header).encode()
+    blob += b" " * (-len(blob) % 8)  # the format pads the header to 8 bytes
+    return struct.pack("<Q", len(blob)) + blob + b"\0" * offset
+
+
+CONFIG = json.dumps({"architectures": ["BertModel"], "model_type": "bert", "hidden_size": 4}).encode()
+
+
+def test_safetensors_builder_writes_files_the_library_reads() -> None:
+    st = pytest.importorskip("safetensors.numpy")
+    tensors = st.load(_safetensors_bytes({"w": ("F32", [3, 4]), "b": ("F16", [4]), "s": ("I64", [])}))
+    assert {k: (str(v.dtype), v.shape) for k, v in tensors.items()} == {
+        "w": ("float32", (3, 4)),
+        "b": ("float16", (4,)),
+        "s": ("int64", ()),
+    }
+
+
+def test_model_info_counts_safetensors_parameters_at_each_revision(server: LocalHubServer, api: HfApi) -> None:
+    weights = _safetensors_bytes({"w": ("F32", [3, 4]), "b": ("F16", [4]), "step": ("I64", [])})
+    first = server.seed("org/bert", {"config.json": CONFIG, "model.safetensors": weights})
+    info = api.model_info("org/bert")
+    assert info.sha == first
+    assert info.safetensors.parameters == {"F32": 12, "F16": 4, "I64": 1} and info.safetensors.total == 17
+    assert info.config == {"architectures": ["BertModel"], "model_type": "bert"}  # reduced, like the Hub
+    assert info.library_name == "transformers" and info.pipeline_tag is None  # inferred from config.json
+    assert info.gated is False and info.private is False
+    assert "transformers" in info.tags and "safetensors" in info.tags
+
+    bigger = _safetensors_bytes({"w": ("BF16", [10, 20]), "b": ("F32", [20])})
+    second = server.seed("org/bert", {"model.safetensors": bigger}, message="grow")
+    assert api.model_info("org/bert").safetensors.parameters == {"BF16": 200, "F32": 20}
+    assert api.model_info("org/bert").sha == second != first
+    old = api.model_info("org/bert", revision=first)
+    assert old.sha == first and old.safetensors.total == 17
+
+    only = api.model_info("org/bert", expand=["safetensors", "gated"])  # the Hub sends only what was asked
+    assert only.safetensors.total == 220 and only.gated is False and only.sha is None and only.config is None
+
+
+def test_model_info_counts_only_the_shards_the_index_names(server: LocalHubServer, api: HfApi) -> None:
+    shard1 = _safetensors_bytes({"a": ("F32", [100, 10])})
+    shard2 = _safetensors_bytes({"b": ("F32", [10]), "c": ("F16", [5, 5])})
+    names = ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]
+    index = {"metadata": {"total_size": 0}, "weight_map": {"a": names[0], "b": names[1], "c": names[1]}}
+    files = {
+        "config.json": CONFIG,
+        names[0]: shard1,
+        names[1]: shard2,
+        "model.safetensors.index.json": json.dumps(index).encode(),
+        "consolidated.safetensors": _safetensors_bytes({"x": ("F32", [1000])}),  # not named: not counted
+    }
+    server.seed("org/sharded", files)
+    info = api.model_info("org/sharded")
+    assert info.safetensors.parameters == {"F32": 1010, "F16": 25} and info.safetensors.total == 1035
+
+    # Without an index every *.safetensors file counts, subfolders included.
+    server.seed("org/loose", {"a.safetensors": shard1, "sub/b.safetensors": shard2})
+    assert api.model_info("org/loose").safetensors.total == 1035
+    assert api.model_info("org/loose").library_name is None and api.model_info("org/loose").config is None
+
+
+def test_model_info_omits_what_cannot_be_read(server: LocalHubServer, api: HfApi) -> None:
+    server.seed("org/nothing", {"pytorch_model.bin": b"\x80\x02weights", "config.json": b"[1, 2]"})
+    info = api.model_info("org/nothing")
+    assert info.safetensors is None and info.config is None  # config.json is not an object
+    assert info.library_name == "transformers"  # the file exists
+
+    good = _safetensors_bytes({"w": ("F32", [2, 2])})
+    broken = {
+        "too-short.safetensors": b"\x01\x00",
+        "length-past-end.safetensors": struct.pack("<Q", 10_000) + b"{}",
+        "not-json.safetensors": struct.pack("<Q", 4) + b"\xff\xfe{}",
+        "bad-shape.safetensors": _safetensors_bytes({"w": ("F32", [2])}).replace(b"[2]", b'"2"'),
+    }
+    for name, content in broken.items():
+        server.seed(f"org/{name.split('.')[0]}", {"model.safetensors": good, name: content})
+        assert api.model_info(f"org/{name.split('.')[0]}").safetensors is None, name  # no partial count
+
+    index = json.dumps({"weight_map": {"w": "missing.safetensors"}}).encode()
+    server.seed("org/dangling", {"model.safetensors": good, "model.safetensors.index.json": index})
+    assert api.model_info("org/dangling").safetensors is None
+    server.seed("org/bad-index", {"model.safetensors": good, "model.safetensors.index.json": b"{"})
+    assert api.model_info("org/bad-index").safetensors is None
+    server.seed("org/zeros", {"model.safetensors": b"\0" * 64})  # header length 0: no JSON at all
+    assert api.model_info("org/zeros").safetensors is None
+
+
+def test_model_info_metadata_is_explicit_or_inferred_and_kept_on_reseed(server: LocalHubServer, api: HfApi) -> None:
+    server.seed("org/chat", {"config.json": CONFIG}, pipeline_tag="text-generation", library_name="peft")
+    info = api.model_info("org/chat")
+    assert (info.pipeline_tag, info.library_name) == ("text-generation", "peft")
+    assert "text-generation" in info.tags and "peft" in info.tags
+
+    server.seed("org/chat", {"README.md": b"# chat"}, message="card")  # no metadata kwargs: kept
+    assert (api.model_info("org/chat").pipeline_tag, api.model_info("org/chat").library_name) == (
+        "text-generation",
+        "peft",
+    )
+    server.seed("org/chat", {}, library_name=None, message="unset")  # None: inferred again
+    info = api.model_info("org/chat")
+    assert (info.pipeline_tag, info.library_name) == ("text-generation", "transformers")
+
+    model_index = json.dumps({"_class_name": "StableDiffusionPipeline", "_diffusers_version": "0.30.0"}).encode()
+    server.seed("org/sd", {"model_index.json": model_index, "unet/config.json": b"{}"})
+    info = api.model_info("org/sd")
+    assert info.library_name == "diffusers" and info.pipeline_tag is None
+    assert info.config == {"diffusers": {"_class_name": "StableDiffusionPipeline"}}
+
+    quantized = {**json.loads(CONFIG), "quantization_config": {"quant_method": "bitsandbytes", "load_in_4bit": True}}
+    server.seed("org/q", {"config.json": json.dumps(quantized).encode()})
+    assert api.model_info("org/q").config["quantization_config"] == {
+        "quant_method": "bitsandbytes",
+        "load_in_4bit": True,
+    }
+
+    with pytest.raises(ValueError):
+        server.seed("org/chat", {}, gated=True)  # type: ignore[arg-type]
+    data = server.seed("tester/data", {"a.json": b"{}"}, repo_type="dataset")
+    info = api.dataset_info("tester/data")
+    assert info.sha == data and info.tags == [] and not hasattr(info, "library_name")  # models only
+
+
+def test_gated_repo_info_is_public_but_downloads_need_granted_access(server: LocalHubServer, tmp_path: Path) -> None:
+    weights = _safetensors_bytes({"w": ("F32", [8])})
+    server.seed("org/gated", {"config.json": CONFIG, "model.safetensors": weights}, gated="manual")
+    api = HfApi(endpoint=server.url, token=TOKEN)
+    anonymous = HfApi(endpoint=server.url, token=False)
+    for client in (api, anonymous):
+        info = client.model_info("org/gated")
+        assert info.gated == "manual" and info.safetensors.total == 8 and info.config["model_type"] == "bert"
+        assert sorted(client.list_repo_files("org/gated")) == [".gitattributes", "config.json", "model.safetensors"]
+
+    def download(token: str | bool, filename: str = "model.safetensors") -> bytes:
+        path = hf_hub_download("org/gated", filename, endpoint=server.url, token=token, cache_dir=tmp_path / "c")
+        return Path(path).read_bytes()
+
+    with pytest.raises(GatedRepoError) as excinfo:
+        download(TOKEN)
+    assert excinfo.value.response.status_code == 403
+    assert "not in the authorized list" in excinfo.value.response.headers["X-Error-Message"]
+    with pytest.raises(GatedRepoError) as excinfo:
+        download(False)
+    assert excinfo.value.response.status_code == 401  # anonymous, as on the Hub
+    assert excinfo.value.response.headers["X-Error-Message"] == (
+        "Access to model org/gated is restricted. You must have access to it and be authenticated to access it. "
+        "Please log in."
+    )
+
+    server.seed("org/gated", {"README.md": b"# gated"})  # re-seeding keeps the gate
+    assert api.model_info("org/gated").gated == "manual"
+    server.grant_access("org/gated")
+    assert download(TOKEN) == weights
+    folder = snapshot_download("org/gated", endpoint=server.url, token=TOKEN, cache_dir=tmp_path / "snap")
+    assert (Path(folder) / "config.json").read_bytes() == CONFIG
+    with pytest.raises(GatedRepoError):
+        download(False, "config.json")  # access is per user: still locked for anonymous callers
+
+    server.seed("tester/auto", {"a.json": b"{}"}, repo_type="dataset", gated="auto")
+    assert api.dataset_info("tester/auto").gated == "auto"
+    with pytest.raises(GatedRepoError):
+        hf_hub_download(
+            "tester/auto", "a.json", repo_type="dataset", endpoint=server.url, token=TOKEN, cache_dir=tmp_path
+        )
+    server.seed("tester/auto", {}, gated=False, repo_type="dataset")
+    assert api.dataset_info("tester/auto").gated is False
+    path = hf_hub_download(
+        "tester/auto", "a.json", repo_type="dataset", endpoint=server.url, token=TOKEN, cache_dir=tmp_path
+    )
+    assert Path(path).read_bytes() == b"{}"
+
+
+def test_private_seeded_model_is_not_found_without_the_token(server: LocalHubServer, tmp_path: Path) -> None:
+    server.seed("org/secret", {"config.json": CONFIG}, private=True)
+    anonymous = HfApi(endpoint=server.url, token=False)
+    with pytest.raises(RepositoryNotFoundError):
+        anonymous.model_info("org/secret")
+    with pytest.raises(RepositoryNotFoundError):
+        hf_hub_download("org/secret", "config.json", endpoint=server.url, token=False, cache_dir=tmp_path)
+    api = HfApi(endpoint=server.url, token=TOKEN)
+    server.seed("org/secret", {"README.md": b"# s"}, private=False)  # private only applies on creation
+    assert api.model_info("org/secret").private is True
+    path = hf_hub_download("org/secret", "config.json", endpoint=server.url, token=TOKEN, cache_dir=tmp_path)
+    assert Path(path).read_bytes() == CONFIG

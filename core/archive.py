@@ -1,0 +1,129 @@
+"""Safe extraction of an untrusted zip of a run's logs (a vendor's upload, or a folder to re-check).
+
+Every member is checked before a byte is written, and sizes are enforced on the bytes actually
+decompressed, not on the sizes the archive declares (a zip bomb lies about them). Any problem raises
+ArchiveError naming the member and the rule, and leaves nothing behind in the target folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+_CHUNK = 1 << 16
+# Archives inside the archive are refused: they would escape every limit below.
+ARCHIVE_SUFFIXES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".jar", ".whl")
+ARCHIVE_MAGIC = (b"PK\x03\x04", b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"7z\xbc\xaf", b"Rar!", b"\x28\xb5\x2f\xfd")
+
+
+class ArchiveError(ValueError):
+    """An archive refused; the message names the member and the rule it broke."""
+
+
+@dataclass(frozen=True)
+class ArchiveLimits:
+    max_archive_bytes: int = 50 * 2**20
+    max_total_bytes: int = 512 * 2**20  # uncompressed, all members together
+    max_files: int = 2000
+    max_ratio: float = 200.0  # uncompressed / compressed, per member: JSON logs compress ~10×, bombs ~1000×
+
+
+def _unsafe_path(name: str) -> str | None:
+    """Why a member name cannot be written under the target folder, or None."""
+    if "\\" in name or "\0" in name:
+        return "contains a backslash or a NUL byte"
+    path = PurePosixPath(name)
+    if path.is_absolute() or (path.parts and path.parts[0].endswith(":")):
+        return "is an absolute path"
+    if ".." in path.parts:
+        return "climbs out of the archive with '..'"
+    return None
+
+
+def check_members(archive: zipfile.ZipFile, limits: ArchiveLimits, label: str) -> list[zipfile.ZipInfo]:
+    """The archive's file members, after the checks that need no decompression."""
+    members = archive.infolist()
+    files = [m for m in members if not m.is_dir()]
+    if not files:
+        raise ArchiveError(f"{label} is empty")
+    if len(files) > limits.max_files:
+        raise ArchiveError(f"{label} holds {len(files)} files; at most {limits.max_files} are accepted")
+    seen: set[str] = set()
+    for member in members:
+        name = member.filename
+        problem = _unsafe_path(name)
+        if problem:
+            raise ArchiveError(f"{label}: member {name!r} {problem}")
+        mode = member.external_attr >> 16
+        if stat.S_ISLNK(mode):
+            raise ArchiveError(f"{label}: member {name!r} is a symbolic link")
+        if member.flag_bits & 0x1:
+            raise ArchiveError(f"{label}: member {name!r} is encrypted")
+        if member.is_dir():
+            continue
+        if name.lower().endswith(ARCHIVE_SUFFIXES):
+            raise ArchiveError(f"{label}: member {name!r} is an archive; upload one zip of the run folder, unnested")
+        if name in seen:
+            raise ArchiveError(f"{label}: member {name!r} appears twice")
+        seen.add(name)
+    declared = sum(m.file_size for m in files)
+    if declared > limits.max_total_bytes:
+        raise ArchiveError(f"{label} unpacks to {declared:,} bytes; at most {limits.max_total_bytes:,} are accepted")
+    return files
+
+
+def extract_zip(archive: Path, into: Path, limits: ArchiveLimits | None = None) -> None:
+    """Extract `archive` into the empty folder `into`; on any ArchiveError `into` is left empty."""
+    limits = limits or ArchiveLimits()
+    label = archive.name
+    size = archive.stat().st_size
+    if size > limits.max_archive_bytes:
+        raise ArchiveError(f"{label} is {size:,} bytes; the limit is {limits.max_archive_bytes:,}")
+    if not zipfile.is_zipfile(archive):
+        raise ArchiveError(f"{label} is not a zip archive")
+    try:
+        with zipfile.ZipFile(archive) as zipped:
+            files = check_members(zipped, limits, label)
+            total = 0
+            for member in files:
+                total = _extract_member(zipped, member, into, limits, label, total)
+    except ArchiveError:
+        _empty(into)
+        raise
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as err:
+        _empty(into)
+        raise ArchiveError(f"{label} is damaged or uses an unsupported zip feature: {err}") from None
+
+
+def _extract_member(
+    zipped: zipfile.ZipFile, member: zipfile.ZipInfo, into: Path, limits: ArchiveLimits, label: str, total: int
+) -> int:
+    target = into / member.filename
+    target.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    budget = min(limits.max_total_bytes - total, max(member.compress_size, 1) * limits.max_ratio)
+    with zipped.open(member) as source, target.open("wb") as sink:
+        while chunk := source.read(_CHUNK):
+            if written == 0 and chunk.startswith(ARCHIVE_MAGIC):
+                raise ArchiveError(f"{label}: member {member.filename!r} is an archive; upload one zip, unnested")
+            written += len(chunk)
+            if written > budget:
+                if total + written > limits.max_total_bytes:
+                    raise ArchiveError(f"{label} unpacks to more than {limits.max_total_bytes:,} bytes")
+                raise ArchiveError(
+                    f"{label}: member {member.filename!r} expands more than {limits.max_ratio:g}× "
+                    "(a zip bomb, or data that is not logs)"
+                )
+            sink.write(chunk)
+    return total + written
+
+
+def _empty(folder: Path) -> None:
+    for child in folder.iterdir() if folder.is_dir() else ():
+        if child.is_dir() and not child.is_symlink():
+            shutil.rmtree(child)
+        else:
+            child.unlink()

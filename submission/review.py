@@ -1,0 +1,48 @@
+"""Maintainer review of vendor results: approve (it enters the next release) or reject (with a reason)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from core.models import Result, ReviewStatus, Source
+from core.repos import ResultsRepo
+
+
+class ReviewError(ValueError):
+    """A review that cannot be recorded; the message says why."""
+
+
+def pending_reviews(results: ResultsRepo) -> pd.DataFrame:
+    """Vendor results waiting for a maintainer, oldest first."""
+    frame = results.table().frame
+    waiting = frame.loc[(frame["source"] == Source.VENDOR.value) & (frame["review"] == ReviewStatus.PENDING.value)]
+    return waiting.sort_values("measured_at")[["id", "model_id", "task", "hardware", "score_wh", "measured_at"]]
+
+
+def decide(
+    results: ResultsRepo, result_id: str, *, approve: bool, reviewer: str, note: str | None, now: datetime
+) -> Result:
+    """Record the maintainer's decision on a pending vendor result; a rejection needs a reason."""
+    current = results.get(result_id)
+    if current.source is not Source.VENDOR:
+        raise ReviewError(f"{result_id} is an open-model result: only vendor results are reviewed")
+    if current.review is not ReviewStatus.PENDING:
+        raise ReviewError(f"{result_id} was already {current.review.value} by {current.reviewed_by}")
+    note = (note or "").strip() or None
+    if not approve and note is None:
+        raise ReviewError("say why the result is rejected: the vendor sees the reason")
+    if not reviewer.strip():
+        raise ReviewError("name the reviewer")
+    decided = Result.model_validate(
+        current.model_dump()
+        | {
+            "review": ReviewStatus.APPROVED if approve else ReviewStatus.REJECTED,
+            "review_note": note,
+            "reviewed_by": reviewer.strip(),
+            "reviewed_at": now,
+        }
+    )
+    results.replace(decided, expected=current)
+    return decided

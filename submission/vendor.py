@@ -1,0 +1,182 @@
+"""Vendor log archives: a proprietary model's own benchmark run, zipped and uploaded with the attestation.
+
+Nothing is stored until the whole archive has passed: safe extraction (core.archive), a recognised run
+folder, records that parse, a GPU run, and every gate recomputed from the raw windows (runner.validate:
+settings, positive energies, power between idle and TDP, spread, tokens, repetitions). An accepted
+archive becomes a vendor Result pending maintainer review, stored in one commit with the original zip
+and the validation report; a rejected one writes nothing and says what failed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tempfile
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict
+
+from core.archive import ArchiveError, ArchiveLimits, extract_zip
+from core.models import Attestation, Result, ReviewStatus, Source, ValidityCheck
+from core.repos import ResultsRepo, new_record_id
+from core.store import Put
+from runner.validate import LogError, check_folder, find_run_folder
+from submission.open_model import Refused, check_model_id
+
+ATTESTATION_CLAUSES = {
+    "public_data_sharing": (
+        "**Public data sharing.** The energy data derived from this submission may be published; no other "
+        "information about the model or its proprietary configuration is disclosed."
+    ),
+    "data_integrity": (
+        "**Data integrity.** The log files are accurate, unaltered and generated directly by the specified "
+        "benchmark procedure."
+    ),
+    "model_representation": (
+        "**Model representation.** The tested model is representative of the production version, including its "
+        "quantization and anything else that affects energy."
+    ),
+}
+
+
+DEFAULT_LIMITS = ArchiveLimits()
+
+
+class VendorReport(BaseModel):
+    """The verdict on one upload: every check in order; `result` is set only when all passed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    archive: str
+    archive_sha256: str
+    checks: tuple[ValidityCheck, ...]
+    result: Result | None = None
+
+    @property
+    def accepted(self) -> bool:
+        return self.result is not None
+
+    def failures(self) -> list[str]:
+        return [f"{check.name}: {check.detail}" for check in self.checks if not check.passed]
+
+    def markdown(self) -> str:
+        if self.accepted:
+            head = f"**Accepted** `{self.archive}` as result `{self.result.id}`, pending maintainer review."
+        else:
+            head = f"**Rejected** `{self.archive}`: nothing was stored."
+        lines = [head, ""]
+        lines += [f"- {'✅' if c.passed else '❌'} **{c.name}**: {c.detail}" for c in self.checks]
+        return "\n".join(lines)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def attestation_for(submitter: str, ticked: dict[str, bool], now: datetime) -> Attestation:
+    """The attestation, if every clause is ticked; Refused naming the missing ones otherwise."""
+    missing = [name for name in ATTESTATION_CLAUSES if not ticked.get(name)]
+    if missing:
+        names = ", ".join(name.replace("_", " ") for name in missing)
+        raise Refused("submitter", f"Agree to all three attestation clauses first; missing: {names}.")
+    return Attestation(
+        public_data_sharing=True,
+        data_integrity=True,
+        model_representation=True,
+        attested_by=submitter,
+        attested_at=now,
+    )
+
+
+def validate_archive(
+    archive: Path,
+    *,
+    model_id: str,
+    attestation: Attestation,
+    limits: ArchiveLimits = DEFAULT_LIMITS,
+    clock: Callable[[], datetime] = _now,
+) -> VendorReport:
+    """Check an uploaded zip completely; the report's result is the vendor Result to store, if accepted."""
+    model_id = check_model_id(model_id)
+    if "/" not in model_id:
+        raise Refused("model", f"Name the model as `provider/model` (e.g. `acme/{model_id}`): the label shows both.")
+    digest = hashlib.sha256(archive.read_bytes()).hexdigest() if archive.is_file() else ""
+    checks: list[ValidityCheck] = []
+
+    def verdict(result: Result | None = None) -> VendorReport:
+        return VendorReport(archive=archive.name, archive_sha256=digest, checks=tuple(checks), result=result)
+
+    with tempfile.TemporaryDirectory() as tmp:
+        try:
+            extract_zip(archive, Path(tmp), limits)
+        except ArchiveError as err:
+            checks.append(ValidityCheck(name="archive_safe", passed=False, detail=str(err)))
+            return verdict()
+        checks.append(ValidityCheck(name="archive_safe", passed=True, detail="a zip within every size and path rule"))
+        try:
+            report = check_folder(find_run_folder(Path(tmp), archive.name))
+        except LogError as err:
+            detail = str(err).replace(tmp, archive.name)
+            checks.append(ValidityCheck(name="run_folder", passed=False, detail=detail))
+            return verdict()
+    result = report.result
+    checks.append(
+        ValidityCheck(name="run_folder", passed=True, detail=f"{result.task.value}: the runner's logs, records parse")
+    )
+    checks.append(_gpu_run(result))
+    checks += report.recomputed
+    checks.append(
+        ValidityCheck(
+            name="records_match_raw",
+            passed=not report.problems,
+            detail="; ".join(report.problems) or "summary.json agrees with the raw windows to full precision",
+        )
+    )
+    if not all(check.passed for check in checks):
+        return verdict()
+    now = clock()
+    result_id = new_record_id(now)
+    vendor = Result.model_validate(
+        result.model_dump()
+        | {
+            "id": result_id,
+            "request_id": None,
+            "model_id": model_id,
+            "revision": None,
+            "source": Source.VENDOR,
+            "attestation": attestation,
+            "review": ReviewStatus.PENDING,
+            "checks": report.recomputed,  # what we recomputed, not what the upload claims
+            "validation": tuple(checks),
+            "logs_path": f"logs/{result_id}",
+        }
+    )
+    return verdict(vendor)
+
+
+def _gpu_run(result: Result) -> ValidityCheck:
+    hardware = result.hardware
+    if hardware.gpu_count == 0:
+        return ValidityCheck(name="hardware", passed=False, detail="a CPU run: vendor results must be measured on GPUs")
+    where = f"{hardware.gpu_count} × {hardware.gpu_name}"
+    if hardware.is_reference:
+        return ValidityCheck(name="hardware", passed=True, detail=f"{where}: the reference hardware")
+    return ValidityCheck(
+        name="hardware",
+        passed=True,
+        detail=f"{where}: other hardware, rated only against results on the same GPU, not on the H100 board",
+    )
+
+
+def store_accepted(results: ResultsRepo, report: VendorReport, archive: Path) -> str:
+    """Store an accepted upload: the result, the zip as uploaded and the report, in one commit."""
+    if report.result is None:
+        raise ValueError("only an accepted archive is stored")
+    folder = report.result.logs_path
+    report_json = json.dumps(report.model_dump(mode="json", exclude={"result"}), indent=2).encode()
+    return results.add(
+        report.result,
+        extra=[Put(f"{folder}/archive.zip", archive.read_bytes()), Put(f"{folder}/validation.json", report_json)],
+    )
