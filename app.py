@@ -13,8 +13,8 @@ os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 import gradio as gr
 from fastapi import FastAPI
 
-from core.repos import ResultsRepo
-from core.settings import Settings, load_settings
+from core.repos import RequestsRepo, ResultsRepo
+from core.settings import Settings, hub_api, load_settings
 from core.store import open_stores
 from label import routes as label_routes
 from label import tab as label_tab
@@ -22,6 +22,7 @@ from leaderboard import explore_tab, impact_tab
 from leaderboard import tab as leaderboard_tab
 from leaderboard.tables import LeaderboardData
 from leaderboard.texts import CITATION, about_markdown
+from submission import tab as submission_tab
 
 TITLE = "AI Energy Score"
 INTRO = (
@@ -33,7 +34,7 @@ THEME = gr.themes.Soft(primary_hue="green", neutral_hue="slate")
 CSS = "#leaderboard-table th, #leaderboard-table th * { white-space: nowrap; word-break: keep-all; }"
 
 
-def build_blocks(data: LeaderboardData, settings: Settings) -> gr.Blocks:
+def build_blocks(data: LeaderboardData, portal: submission_tab.Portal, settings: Settings) -> gr.Blocks:
     with gr.Blocks(title=TITLE) as demo:
         gr.Markdown(f"# ⚡ {TITLE}\n{INTRO}")
         with gr.Tabs():
@@ -48,6 +49,8 @@ def build_blocks(data: LeaderboardData, settings: Settings) -> gr.Blocks:
                 label_tab.build(label, data, settings)
             with gr.Tab("Impact calculator", id="impact") as impact:
                 impact_tab.build(impact, data, controls)
+            with gr.Tab("Submit", id="submit") as submit:
+                submission_tab.build(submit, portal)
             with gr.Tab("About / FAQ", id="about"):
                 gr.Markdown(about_markdown())
                 leaderboard_tab.build_full_download(data)
@@ -58,10 +61,12 @@ def build_blocks(data: LeaderboardData, settings: Settings) -> gr.Blocks:
 def create_app(settings: Settings) -> FastAPI:
     """The whole Space: the Gradio page at / and the label images at /labels/."""
     stores = open_stores(settings)
-    data = LeaderboardData(ResultsRepo(stores.results))
+    results = ResultsRepo(stores.results)
+    data = LeaderboardData(results)
+    portal = submission_tab.Portal(settings, RequestsRepo(stores.requests), results, hub_api(settings))
     app = FastAPI(title=TITLE)
     label_routes.register(app, data, settings)
-    return gr.mount_gradio_app(app, build_blocks(data, settings), path="/", theme=THEME, css=CSS)
+    return gr.mount_gradio_app(app, build_blocks(data, portal, settings), path="/", theme=THEME, css=CSS)
 
 
 def main() -> None:

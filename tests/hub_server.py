@@ -910,3 +910,20 @@ class _Handler(BaseHTTPRequestHandler):
             raise err
         headers["Content-Range"] = f"bytes {start}-{end}/{size}"
         return 206, data[start : end + 1], headers
+
+
+# -- building model files for seeding ----------------------------------------
+_DTYPE_SIZES = {"F32": 4, "F16": 2, "BF16": 2, "I64": 8, "U8": 1}
+
+
+def safetensors_bytes(tensors: dict[str, tuple[str, list[int]]]) -> bytes:
+    """A valid safetensors file of zero-filled tensors ``name -> (dtype, shape)``, written by hand."""
+    header: dict = {"__metadata__": {"format": "pt"}}
+    offset = 0
+    for name, (dtype, shape) in tensors.items():
+        size = _DTYPE_SIZES[dtype] * math.prod(shape)
+        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + size]}
+        offset += size
+    blob = json.dumps(header).encode()
+    blob += b" " * (-len(blob) % 8)  # the format pads the header to 8 bytes
+    return struct.pack("<Q", len(blob)) + blob + b"\0" * offset

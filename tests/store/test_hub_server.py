@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import io
 import json
-import math
 import os
 import struct
 import subprocess
@@ -34,7 +33,7 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 
-from tests.hub_server import LocalHubServer
+from tests.hub_server import LocalHubServer, safetensors_bytes
 
 TOKEN = "hf_local_secret_token_123"
 REPO = "tester/results"
@@ -358,28 +357,12 @@ def test_subprocess_with_hf_endpoint_datasets_and_unchanged_upload(tmp_path: Pat
 
 
 # -- model info: safetensors, config, library, gating ---------------------------------------------------------------
-_DTYPE_SIZES = {"F32": 4, "F16": 2, "BF16": 2, "I64": 8, "U8": 1}
-
-
-def _safetensors_bytes(tensors: dict[str, tuple[str, list[int]]]) -> bytes:
-    """A valid safetensors file of zero-filled tensors ``name -> (dtype, shape)``, written by hand."""
-    header: dict = {"__metadata__": {"format": "pt"}}
-    offset = 0
-    for name, (dtype, shape) in tensors.items():
-        size = _DTYPE_SIZES[dtype] * math.prod(shape)
-        header[name] = {"dtype": dtype, "shape": shape, "data_offsets": [offset, offset + size]}
-        offset += size
-    blob = json.dumps(header).encode()
-    blob += b" " * (-len(blob) % 8)  # the format pads the header to 8 bytes
-    return struct.pack("<Q", len(blob)) + blob + b"\0" * offset
-
-
 CONFIG = json.dumps({"architectures": ["BertModel"], "model_type": "bert", "hidden_size": 4}).encode()
 
 
 def test_safetensors_builder_writes_files_the_library_reads() -> None:
     st = pytest.importorskip("safetensors.numpy")
-    tensors = st.load(_safetensors_bytes({"w": ("F32", [3, 4]), "b": ("F16", [4]), "s": ("I64", [])}))
+    tensors = st.load(safetensors_bytes({"w": ("F32", [3, 4]), "b": ("F16", [4]), "s": ("I64", [])}))
     assert {k: (str(v.dtype), v.shape) for k, v in tensors.items()} == {
         "w": ("float32", (3, 4)),
         "b": ("float16", (4,)),
@@ -388,7 +371,7 @@ def test_safetensors_builder_writes_files_the_library_reads() -> None:
 
 
 def test_model_info_counts_safetensors_parameters_at_each_revision(server: LocalHubServer, api: HfApi) -> None:
-    weights = _safetensors_bytes({"w": ("F32", [3, 4]), "b": ("F16", [4]), "step": ("I64", [])})
+    weights = safetensors_bytes({"w": ("F32", [3, 4]), "b": ("F16", [4]), "step": ("I64", [])})
     first = server.seed("org/bert", {"config.json": CONFIG, "model.safetensors": weights})
     info = api.model_info("org/bert")
     assert info.sha == first
@@ -398,7 +381,7 @@ def test_model_info_counts_safetensors_parameters_at_each_revision(server: Local
     assert info.gated is False and info.private is False
     assert "transformers" in info.tags and "safetensors" in info.tags
 
-    bigger = _safetensors_bytes({"w": ("BF16", [10, 20]), "b": ("F32", [20])})
+    bigger = safetensors_bytes({"w": ("BF16", [10, 20]), "b": ("F32", [20])})
     second = server.seed("org/bert", {"model.safetensors": bigger}, message="grow")
     assert api.model_info("org/bert").safetensors.parameters == {"BF16": 200, "F32": 20}
     assert api.model_info("org/bert").sha == second != first
@@ -410,8 +393,8 @@ def test_model_info_counts_safetensors_parameters_at_each_revision(server: Local
 
 
 def test_model_info_counts_only_the_shards_the_index_names(server: LocalHubServer, api: HfApi) -> None:
-    shard1 = _safetensors_bytes({"a": ("F32", [100, 10])})
-    shard2 = _safetensors_bytes({"b": ("F32", [10]), "c": ("F16", [5, 5])})
+    shard1 = safetensors_bytes({"a": ("F32", [100, 10])})
+    shard2 = safetensors_bytes({"b": ("F32", [10]), "c": ("F16", [5, 5])})
     names = ["model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"]
     index = {"metadata": {"total_size": 0}, "weight_map": {"a": names[0], "b": names[1], "c": names[1]}}
     files = {
@@ -419,7 +402,7 @@ def test_model_info_counts_only_the_shards_the_index_names(server: LocalHubServe
         names[0]: shard1,
         names[1]: shard2,
         "model.safetensors.index.json": json.dumps(index).encode(),
-        "consolidated.safetensors": _safetensors_bytes({"x": ("F32", [1000])}),  # not named: not counted
+        "consolidated.safetensors": safetensors_bytes({"x": ("F32", [1000])}),  # not named: not counted
     }
     server.seed("org/sharded", files)
     info = api.model_info("org/sharded")
@@ -437,12 +420,12 @@ def test_model_info_omits_what_cannot_be_read(server: LocalHubServer, api: HfApi
     assert info.safetensors is None and info.config is None  # config.json is not an object
     assert info.library_name == "transformers"  # the file exists
 
-    good = _safetensors_bytes({"w": ("F32", [2, 2])})
+    good = safetensors_bytes({"w": ("F32", [2, 2])})
     broken = {
         "too-short.safetensors": b"\x01\x00",
         "length-past-end.safetensors": struct.pack("<Q", 10_000) + b"{}",
         "not-json.safetensors": struct.pack("<Q", 4) + b"\xff\xfe{}",
-        "bad-shape.safetensors": _safetensors_bytes({"w": ("F32", [2])}).replace(b"[2]", b'"2"'),
+        "bad-shape.safetensors": safetensors_bytes({"w": ("F32", [2])}).replace(b"[2]", b'"2"'),
     }
     for name, content in broken.items():
         server.seed(f"org/{name.split('.')[0]}", {"model.safetensors": good, name: content})
@@ -493,7 +476,7 @@ def test_model_info_metadata_is_explicit_or_inferred_and_kept_on_reseed(server: 
 
 
 def test_gated_repo_info_is_public_but_downloads_need_granted_access(server: LocalHubServer, tmp_path: Path) -> None:
-    weights = _safetensors_bytes({"w": ("F32", [8])})
+    weights = safetensors_bytes({"w": ("F32", [8])})
     server.seed("org/gated", {"config.json": CONFIG, "model.safetensors": weights}, gated="manual")
     api = HfApi(endpoint=server.url, token=TOKEN)
     anonymous = HfApi(endpoint=server.url, token=False)
