@@ -1,0 +1,130 @@
+"""A GPU run folder as the runner writes it, built from windows without a GPU (for vendor-upload tests).
+
+The windows come first and everything else is derived from them the way runner.child derives it (the
+phase values with runner.gates, the checks with gates.evaluate), so the folder passes runner.validate
+unless a test breaks it on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+from core.catalog import TASKS, TaskId, size_class_for
+from core.models import (
+    BenchmarkSettings,
+    EnergyMethods,
+    EnergySource,
+    Hardware,
+    PhaseMeasurement,
+    Repetition,
+    Result,
+    Source,
+)
+from runner import gates
+from tests.factories import T0
+
+IDLE_W = 70.0
+TDP_W = 700.0
+PARAMETERS = 124_000_000
+
+
+def windows(task: TaskId, *, power_w: float = 300.0, seconds: float = 20.0, spread: float = 0.01) -> list[dict]:
+    """Measured windows of 10 repetitions at `power_w` on average, repetition i lasting (1 + (i-5) spread) ×."""
+    spec = TASKS[task]
+    samples = spec.samples
+    out = []
+    targets = ["preprocess_dataset"] + (
+        ["prefill", "generate"] if gates.generates(task) else ["call" if "call" in spec.phases else "forward"]
+    )
+    for repetition in range(1, spec.repetitions + 1):
+        scale = 1 + (repetition - 5.5) * spread
+        for target in targets:
+            duration = {"preprocess_dataset": 0.5, "prefill": seconds / 4, "generate": seconds}.get(target, seconds)
+            duration *= scale
+            power = 80.0 if target == "preprocess_dataset" else power_w
+            kwh = power * duration / 3.6e6
+            tokens = None
+            if target == "prefill":
+                tokens = samples
+            elif target == "generate":
+                tokens = samples * spec.generation.min_new_tokens
+            out.append(
+                {
+                    "target": target,
+                    "repetition": repetition,
+                    "duration_s": duration,
+                    "gpu_kwh": kwh,
+                    "cpu_kwh": kwh / 10,
+                    "ram_kwh": kwh / 20,
+                    "counter_gpu_kwh": kwh * 1.001,
+                    "queries": samples,
+                    "new_tokens": tokens,
+                }
+            )
+    return out
+
+
+def write_run(
+    folder: Path, task: TaskId = TaskId.TEXT_CLASSIFICATION, *, raw_windows: list[dict] | None = None
+) -> Path:
+    """Write a complete, valid GPU run folder for `task` into `folder`."""
+    spec = TASKS[task]
+    raw = raw_windows if raw_windows is not None else windows(task)
+    parsed = tuple(gates.Window.model_validate(window) for window in raw)
+    settings = BenchmarkSettings(
+        dataset=spec.dataset,
+        samples=spec.samples,
+        batch_size=spec.batch_size,
+        precision=spec.precision,
+        generation=spec.generation,
+        warmup_runs=spec.warmup_runs,
+        repetitions=spec.repetitions,
+        random_weights=False,
+    )
+    checks = gates.evaluate(
+        gates.GateInput(task=task, on_gpu=True, settings=settings, windows=parsed, idle_power_w=IDLE_W, tdp_w=TDP_W)
+    )
+    repetitions = tuple(
+        Repetition(phases={phase: PhaseMeasurement(**values.model_dump()) for phase, values in phases.items()})
+        for phases in gates.phase_values(task, parsed)
+    )
+    result = Result(
+        id="20261101T000000-abcdef01",
+        model_id="vendor-run",
+        task=task,
+        size_class=size_class_for(PARAMETERS) if spec.has_size_classes else None,
+        parameters=PARAMETERS,
+        hardware=Hardware(
+            gpu_name="NVIDIA H100 80GB HBM3",
+            gpu_count=1,
+            gpu_uuids=("GPU-1",),
+            driver="550.54.15",
+            cuda="12.4",
+            tdp_w=TDP_W,
+            idle_power_w=IDLE_W,
+        ),
+        software={"optimum-benchmark": "0.6.0", "codecarbon": "3.3.2"},
+        settings=settings,
+        repetitions=repetitions,
+        energy_methods=EnergyMethods(gpu=EnergySource.COUNTER, cpu=EnergySource.ESTIMATE, ram=EnergySource.ESTIMATE),
+        checks=checks,
+        source=Source.OPEN,
+        measured_at=T0,
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "summary.json").write_text(result.model_dump_json(indent=2))
+    (folder / "measurements.json").write_text(json.dumps({"windows": raw, "gpu_processes": []}, indent=2))
+    (folder / "hardware.json").write_text(json.dumps({"idle_power_w": IDLE_W, "tdp_w": TDP_W}))
+    (folder / "benchmark_config.json").write_text(json.dumps({"name": f"{task.value}-vendor-run"}))
+    (folder / "benchmark_report.json").write_text(json.dumps({"forward": {"energy": {"unit": "kWh"}}}))
+    return folder
+
+
+def zip_folder(folder: Path, archive: Path, *, prefix: str = "run/") -> Path:
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                zipped.write(path, prefix + path.relative_to(folder).as_posix())
+    return archive

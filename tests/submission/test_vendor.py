@@ -1,0 +1,358 @@
+"""Vendor log archives: a good one is stored for review; each bad one is refused with its own message and
+nothing is written. Then the maintainer's review."""
+
+from __future__ import annotations
+
+import json
+import stat
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from core.archive import ArchiveLimits
+from core.catalog import TaskId
+from core.models import ReviewStatus, Source
+from core.repos import ResultsRepo
+from core.store.local import LocalStore
+from submission import vendor
+from submission.open_model import Refused
+from submission.review import ReviewError, decide, pending_reviews
+from tests.factories import T0, later
+from tests.submission import run_logs
+
+ALL_TICKED = dict.fromkeys(vendor.ATTESTATION_CLAUSES, True)
+
+
+@pytest.fixture
+def results(tmp_path) -> ResultsRepo:
+    return ResultsRepo(LocalStore(tmp_path / "results"))
+
+
+def attestation():
+    return vendor.attestation_for("acme-admin", ALL_TICKED, T0)
+
+
+def good_folder(tmp_path: Path, task: TaskId = TaskId.TEXT_CLASSIFICATION, **window_options) -> Path:
+    raw = run_logs.windows(task, **window_options)
+    return run_logs.write_run(tmp_path / f"run-{task.value}", task, raw_windows=raw)
+
+
+def upload(results: ResultsRepo, archive: Path, *, limits: ArchiveLimits | None = None) -> vendor.VendorReport:
+    """Validate and, if accepted, store: what the Submit tab does."""
+    report = vendor.validate_archive(
+        archive,
+        model_id="acme/secret-model",
+        attestation=attestation(),
+        limits=limits or ArchiveLimits(),
+        clock=lambda: T0,
+    )
+    if report.accepted:
+        vendor.store_accepted(results, report, archive)
+    return report
+
+
+def test_a_good_archive_is_stored_pending_review_with_its_zip_and_report(tmp_path, results) -> None:
+    archive = run_logs.zip_folder(good_folder(tmp_path), tmp_path / "good.zip")
+    report = upload(results, archive)
+    assert report.accepted, report.failures()
+    stored = results.get(report.result.id)
+    assert stored.source is Source.VENDOR and stored.review is ReviewStatus.PENDING
+    assert stored.model_id == "acme/secret-model" and stored.attestation.attested_by == "acme-admin"
+    assert stored.is_valid and not stored.is_rateable  # valid, but not rated before a maintainer approves it
+    assert [check.name for check in stored.validation][:3] == ["archive_safe", "run_folder", "hardware"]
+    files = results.store
+    assert files.read(f"{stored.logs_path}/archive.zip") == archive.read_bytes()
+    saved = json.loads(files.read(f"{stored.logs_path}/validation.json"))
+    assert saved["archive_sha256"] == report.archive_sha256 and all(c["passed"] for c in saved["checks"])
+    assert "Accepted" in report.markdown() and stored.id in report.markdown()
+    assert list(pending_reviews(results)["id"]) == [stored.id]
+
+
+def test_text_generation_logs_are_checked_for_tokens_and_decode(tmp_path, results) -> None:
+    archive = run_logs.zip_folder(good_folder(tmp_path, TaskId.TEXT_GENERATION), tmp_path / "tg.zip")
+    report = upload(results, archive)
+    assert report.accepted, report.failures()
+    names = {check.name for check in report.result.checks}
+    assert {"tokens_produced", "decode_positive"} <= names
+
+
+def test_the_attestation_needs_all_three_clauses() -> None:
+    for missing in vendor.ATTESTATION_CLAUSES:
+        with pytest.raises(Refused, match=missing.replace("_", " ")):
+            vendor.attestation_for("acme", ALL_TICKED | {missing: False}, T0)
+
+
+def test_a_vendor_model_needs_a_provider_name(tmp_path) -> None:
+    archive = run_logs.zip_folder(good_folder(tmp_path), tmp_path / "good.zip")
+    with pytest.raises(Refused, match="provider/model"):
+        vendor.validate_archive(archive, model_id="secret-model", attestation=attestation())
+
+
+# --- The corpus of bad archives: each maker writes one archive into a folder and names what must be said.
+
+
+def _zip(path: Path, members: dict[str, bytes], *, compression=zipfile.ZIP_DEFLATED) -> Path:
+    with zipfile.ZipFile(path, "w", compression=compression) as zipped:
+        for name, data in members.items():
+            zipped.writestr(name, data)
+    return path
+
+
+def _good_members(tmp_path: Path, task: TaskId = TaskId.TEXT_CLASSIFICATION, **options) -> dict[str, bytes]:
+    folder = good_folder(tmp_path, task, **options)
+    return {f"run/{p.relative_to(folder).as_posix()}": p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _edit_json(members: dict[str, bytes], name: str, edit: Callable[[dict], None]) -> dict[str, bytes]:
+    data = json.loads(members[name])
+    edit(data)
+    return members | {name: json.dumps(data).encode()}
+
+
+def too_big(tmp_path):
+    return (
+        _zip(tmp_path / "a.zip", _good_members(tmp_path)),
+        ArchiveLimits(max_archive_bytes=1000),
+        "the limit is 1,000",
+    )
+
+
+def bomb_ratio(tmp_path):
+    return _zip(tmp_path / "a.zip", {"run/summary.json": b"0" * 20_000_000}), None, "expands more than 200"
+
+
+def bomb_total(tmp_path):
+    members = {f"run/{i}.json": bytes(range(256)) * 400 for i in range(10)}
+    return _zip(tmp_path / "a.zip", members), ArchiveLimits(max_total_bytes=500_000), "unpacks to 1,024,000 bytes"
+
+
+def traversal(tmp_path):
+    return _zip(tmp_path / "a.zip", {"../evil.json": b"{}"}), None, "climbs out of the archive"
+
+
+def absolute(tmp_path):
+    return _zip(tmp_path / "a.zip", {"/etc/evil.json": b"{}"}), None, "is an absolute path"
+
+
+def symlink(tmp_path):
+    path = tmp_path / "a.zip"
+    with zipfile.ZipFile(path, "w") as zipped:
+        link = zipfile.ZipInfo("run/summary.json")
+        link.external_attr = (stat.S_IFLNK | 0o777) << 16
+        zipped.writestr(link, "/etc/passwd")
+    return path, None, "is a symbolic link"
+
+
+def nested_by_name(tmp_path):
+    inner = _zip(tmp_path / "inner.zip", {"x.json": b"{}"}).read_bytes()
+    return _zip(tmp_path / "a.zip", {"run/inner.zip": inner}), None, "is an archive"
+
+
+def nested_by_content(tmp_path):
+    inner = _zip(tmp_path / "inner.zip", {"x.json": b"{}"}).read_bytes()
+    return _zip(tmp_path / "a.zip", {"run/summary.json": inner}), None, "is an archive"
+
+
+def too_many_files(tmp_path):
+    members = {f"run/{i}.json": b"{}" for i in range(30)}
+    return _zip(tmp_path / "a.zip", members), ArchiveLimits(max_files=20), "holds 30 files; at most 20"
+
+
+def not_a_zip(tmp_path):
+    path = tmp_path / "a.zip"
+    path.write_bytes(b"%PDF-1.7 not a zip at all")
+    return path, None, "is not a zip archive"
+
+
+def empty(tmp_path):
+    return _zip(tmp_path / "a.zip", {}), None, "is empty"
+
+
+def no_run_folder(tmp_path):
+    return _zip(tmp_path / "a.zip", {"notes.txt": b"hello"}), None, "holds no run folder"
+
+
+def missing_file(tmp_path):
+    members = _good_members(tmp_path)
+    del members["run/measurements.json"]
+    return _zip(tmp_path / "a.zip", members), None, "missing measurements.json"
+
+
+def bad_json(tmp_path):
+    members = _good_members(tmp_path) | {"run/measurements.json": b"{not json"}
+    return _zip(tmp_path / "a.zip", members), None, "run_folder: a.zip"
+
+
+def schema(tmp_path):
+    members = _edit_json(_good_members(tmp_path), "run/summary.json", lambda d: d["settings"].update(batch_size=0))
+    return _zip(tmp_path / "a.zip", members), None, "settings.batch_size: Input should be greater than 0"
+
+
+def cpu_run(tmp_path):
+    def to_cpu(data: dict) -> None:
+        data["hardware"] = {"gpu_name": "CPU", "gpu_count": 0}
+
+    members = _edit_json(_good_members(tmp_path), "run/summary.json", to_cpu)
+    return _zip(tmp_path / "a.zip", members), None, "hardware: a CPU run"
+
+
+def nonstandard_settings(tmp_path):
+    members = _edit_json(_good_members(tmp_path), "run/summary.json", lambda d: d["settings"].update(warmup_runs=1))
+    return _zip(tmp_path / "a.zip", members), None, "settings_conform: differs from the catalog: warmup_runs 1"
+
+
+def zero_gpu_phase(tmp_path):
+    raw = run_logs.windows(TaskId.TEXT_CLASSIFICATION)
+    raw[1] |= {"gpu_kwh": 0.0, "counter_gpu_kwh": 0.0}  # repetition 1's forward window
+    folder = run_logs.write_run(tmp_path / "run", raw_windows=raw)
+    return run_logs.zip_folder(folder, tmp_path / "a.zip"), None, "GPU energy not positive: repetition 1 forward"
+
+
+def implausible_power(tmp_path):
+    members = _good_members(tmp_path, power_w=900.0)
+    return _zip(tmp_path / "a.zip", members), None, "average_power_in_range: outside idle 70.0 W"
+
+
+def wrong_tokens(tmp_path):
+    raw = run_logs.windows(TaskId.TEXT_GENERATION)
+    raw[2]["new_tokens"] = 9000  # repetition 1 generated 9 tokens per query, not 10
+    folder = run_logs.write_run(tmp_path / "run", TaskId.TEXT_GENERATION, raw_windows=raw)
+    return run_logs.zip_folder(folder, tmp_path / "a.zip"), None, "repetition 1 generate: 9000 new tokens"
+
+
+def missing_repetition(tmp_path):
+    members = _edit_json(
+        _good_members(tmp_path),
+        "run/measurements.json",
+        lambda d: d.update(windows=[w for w in d["windows"] if w["repetition"] != 10]),
+    )
+    return _zip(tmp_path / "a.zip", members), None, "10 repetitions recorded, 9 in the raw windows"
+
+
+def tampered_summary(tmp_path):
+    def lower(data: dict) -> None:
+        data["repetitions"][0]["phases"]["forward"]["gpu_kwh"] /= 2
+
+    members = _edit_json(_good_members(tmp_path), "run/summary.json", lower)
+    return _zip(tmp_path / "a.zip", members), None, "records_match_raw: repetition 1 forward gpu_kwh"
+
+
+def noisy(tmp_path):
+    members = _good_members(tmp_path, spread=0.05)
+    return _zip(tmp_path / "a.zip", members), None, "cv_below_threshold: coefficient of variation"
+
+
+BAD_ARCHIVES = [
+    too_big,
+    bomb_ratio,
+    bomb_total,
+    traversal,
+    absolute,
+    symlink,
+    nested_by_name,
+    nested_by_content,
+    too_many_files,
+    not_a_zip,
+    empty,
+    no_run_folder,
+    missing_file,
+    bad_json,
+    schema,
+    cpu_run,
+    nonstandard_settings,
+    zero_gpu_phase,
+    implausible_power,
+    wrong_tokens,
+    missing_repetition,
+    tampered_summary,
+    noisy,
+]
+
+
+@pytest.mark.parametrize("make", BAD_ARCHIVES, ids=lambda make: make.__name__)
+def test_a_bad_archive_is_refused_with_its_own_message_and_nothing_is_written(tmp_path, results, make) -> None:
+    archive, limits, words = make(tmp_path)
+    head = results.store.head()
+    report = upload(results, archive, limits=limits)
+    assert not report.accepted
+    assert any(words in failure for failure in report.failures()), report.failures()
+    assert results.store.head() == head and results.table().frame.empty
+    assert "Rejected" in report.markdown() and "nothing was stored" in report.markdown()
+    assert str(tmp_path) not in report.markdown()  # no server paths leak into the message
+
+
+def test_each_bad_archive_has_a_distinct_message(tmp_path) -> None:
+    messages = []
+    for index, make in enumerate(BAD_ARCHIVES):
+        folder = tmp_path / str(index)
+        folder.mkdir()
+        archive, limits, _ = make(folder)
+        report = vendor.validate_archive(
+            archive, model_id="acme/m", attestation=attestation(), limits=limits or ArchiveLimits()
+        )
+        messages.append(tuple(report.failures()))
+    assert len(set(messages)) == len(BAD_ARCHIVES)
+
+
+def test_extraction_leaves_nothing_behind_when_it_fails(tmp_path) -> None:
+    from core.archive import ArchiveError, extract_zip
+
+    members = {"run/a.json": b"{}", "run/b.json": b"0" * 5_000_000}
+    archive = _zip(tmp_path / "a.zip", members)
+    target = tmp_path / "out"
+    target.mkdir()
+    with pytest.raises(ArchiveError):
+        extract_zip(archive, target)
+    assert list(target.iterdir()) == []
+
+
+def test_a_stored_archive_still_validates_with_the_cli_reader(tmp_path, results) -> None:
+    from runner.validate import check_logs
+
+    archive = run_logs.zip_folder(good_folder(tmp_path), tmp_path / "good.zip")
+    report = upload(results, archive)
+    copy = tmp_path / "copy.zip"
+    copy.write_bytes(results.store.read(f"{report.result.logs_path}/archive.zip"))
+    assert check_logs(copy).ok
+
+
+# --- Review
+
+
+def stored_vendor_result(tmp_path, results) -> str:
+    report = upload(results, run_logs.zip_folder(good_folder(tmp_path), tmp_path / "good.zip"))
+    return report.result.id
+
+
+def test_an_approved_vendor_result_becomes_rateable(tmp_path, results) -> None:
+    result_id = stored_vendor_result(tmp_path, results)
+    decided = decide(results, result_id, approve=True, reviewer="maintainer", note=None, now=later(5))
+    assert decided.review is ReviewStatus.APPROVED and decided.reviewed_by == "maintainer"
+    stored = results.get(result_id)
+    assert stored.is_rateable and stored.reviewed_at == later(5)
+    assert pending_reviews(results).empty
+    assert bool(results.table().frame.set_index("id").loc[result_id, "rateable"])
+
+
+def test_a_rejection_needs_a_reason_and_a_decision_is_final(tmp_path, results) -> None:
+    result_id = stored_vendor_result(tmp_path, results)
+    head = results.store.head()
+    with pytest.raises(ReviewError, match="say why"):
+        decide(results, result_id, approve=False, reviewer="maintainer", note="  ", now=later(5))
+    assert results.store.head() == head
+    decide(results, result_id, approve=False, reviewer="maintainer", note="logs from an A100", now=later(5))
+    stored = results.get(result_id)
+    assert stored.review is ReviewStatus.REJECTED and stored.review_note == "logs from an A100"
+    assert not stored.is_rateable
+    with pytest.raises(ReviewError, match="already rejected by maintainer"):
+        decide(results, result_id, approve=True, reviewer="other", note=None, now=later(6))
+
+
+def test_open_results_are_not_reviewed(tmp_path, results) -> None:
+    from tests.factories import make_result
+
+    results.add(make_result(result_id="open1"))
+    with pytest.raises(ReviewError, match="open-model result"):
+        decide(results, "open1", approve=True, reviewer="m", note=None, now=later(1))
