@@ -31,7 +31,10 @@ INTRO = (
     "size class): 5 stars for the most efficient fifth of the energy range."
 )
 THEME = gr.themes.Soft(primary_hue="green", neutral_hue="slate")
-CSS = "#leaderboard-table th, #leaderboard-table th * { white-space: nowrap; word-break: keep-all; }"
+CSS = (
+    "#leaderboard-table th, #leaderboard-table th *, #queue-table th, #queue-table th * "
+    "{ white-space: nowrap; word-break: keep-all; }"
+)
 
 
 def build_blocks(data: LeaderboardData, portal: submission_tab.Portal, settings: Settings) -> gr.Blocks:

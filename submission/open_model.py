@@ -8,6 +8,7 @@ without asking. Light: huggingface_hub metadata calls only; the weights are neve
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 from typing import Literal
@@ -25,6 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from core.catalog import TASKS, Precision, SizeClass, Task, TaskId, size_class_for
 from core.models import CommitSha
 from runner.params import count_safetensors_parameters
+
+logger = logging.getLogger(__name__)
 
 LIBRARIES = ("transformers", "sentence-transformers", "diffusers")
 _REVISION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,127}$")
@@ -167,7 +170,10 @@ def hub_facts(api: HfApi, model_id: str, revision: str | None) -> ModelFacts:
             "(make it public first).",
         ) from None
     except (HfHubHTTPError, OSError) as err:
-        raise Refused("model", f"The Hub could not be reached to check {model_id} ({err}); try again later.") from None
+        logger.warning("Hub lookup of %s failed: %s", model_id, err)
+        raise Refused(
+            "model", f"The Hub at {api.endpoint} could not be reached to check {model_id}; try again later."
+        ) from None
     if info.private:
         raise Refused("model", f"{model_id} is private: make it public so the benchmark worker can download it.")
     if info.gated:

@@ -67,12 +67,11 @@ def seed(data_dir: Path) -> None:
 class Served:
     """The whole app (page and label routes) served by uvicorn in a thread."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, settings: Settings | None = None) -> None:
         port = free_port()
         self.url = f"http://127.0.0.1:{port}"
-        config = uvicorn.Config(
-            create_app(Settings(backend="local", data_dir=data_dir)), port=port, log_level="warning"
-        )
+        settings = settings or Settings(backend="local", data_dir=data_dir)
+        config = uvicorn.Config(create_app(settings), port=port, log_level="warning")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
