@@ -42,6 +42,7 @@ QUEUE_COLUMNS = {
     "failure_reason": "Failure reason",
     "result_id": "Result",
 }
+SUBMIT_CONCURRENCY = 16
 LOGIN_NEEDED = "Log in with Hugging Face (button above) to submit: submissions are rate-limited per user."
 
 
@@ -144,7 +145,10 @@ def build(tab: gr.Tab, portal: Portal) -> None:
     check_button.click(check, [model, revision, task], [plan_text, submit_button], api_name="check")
     for field in (model, revision, task):  # what was checked is what gets submitted
         field.change(lambda: ("", gr.update(interactive=False)), None, [plan_text, submit_button], api_name=False)
-    submit_event = submit_button.click(submit, [model, revision, task], outcome, api_name="submit")
+    # Several at once: the queue's guard, not gradio's one-at-a-time default, keeps submissions exactly-once.
+    submit_event = submit_button.click(
+        submit, [model, revision, task], outcome, api_name="submit", concurrency_limit=SUBMIT_CONCURRENCY
+    )
 
     gr.Markdown("### Queue")
     with gr.Row():

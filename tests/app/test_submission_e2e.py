@@ -144,3 +144,4 @@ def test_vendor_upload_needs_the_attestation_and_reports_each_archive(portal_app
     expect(page.locator("#vendor-report")).to_contain_text("Accepted", timeout=30_000)
     expect(page.locator("#vendor-reviews")).to_contain_text("acme/secret-model")
     _shot(page, "vendor-accepted")
+
