@@ -97,6 +97,7 @@ class GateInput(BaseModel):
 PHASE_TARGETS: dict[Phase, str] = {
     Phase.PREPROCESS: "preprocess_dataset",
     Phase.PREFILL: "prefill",
+    Phase.DECODE: "decode",  # only in the reference runner's logs, which store decode already subtracted
     Phase.FORWARD: "forward",
     Phase.CALL: "call",
 }
@@ -125,7 +126,7 @@ def phase_values(task: TaskId, windows: Sequence[Window]) -> list[dict[Phase, Ph
     for repetition, by_target in repetition_windows(windows).items():
         phases: dict[Phase, PhaseValues] = {}
         for phase in TASKS[task].phases:
-            if phase is Phase.DECODE:
+            if phase is Phase.DECODE and "decode" not in by_target:  # ours: generate − prefill, checked
                 phases[phase] = _decode(by_target, repetition)
                 continue
             window = _window(by_target, PHASE_TARGETS[phase], repetition)

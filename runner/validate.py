@@ -1,8 +1,7 @@
 """Re-checks a run's log folder (or a zip of one): recomputes the gates from the raw windows and
 compares the result's recorded energies with them, so a result can be audited without re-running it.
 
-Light: reads JSON only. Reads this runner's folders; the reference runner's logs (benchmark_report.json
-without measurements.json) are reported as not re-checkable here.
+Light: reads JSON only. Reads this runner's folders and the reference runner's (runner.reference_logs).
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ from pathlib import Path
 from core.archive import ArchiveError, extract_zip
 from core.models import Result, ValidityCheck
 from core.repos import RecordError, parse_record
-from runner import gates
+from runner import gates, reference_logs
 
 REQUIRED_FILES = (
     "summary.json",
@@ -36,6 +35,7 @@ class GateReport:
     result: Result
     recomputed: tuple[ValidityCheck, ...]
     problems: list[str] = field(default_factory=list)  # mismatches between the record and the raw windows
+    origin: str = "this project's runner"
 
     @property
     def ok(self) -> bool:
@@ -52,13 +52,11 @@ class GateReport:
         return out
 
 
-def _extract(archive: Path, into: Path) -> Path:
-    """Extract a zip safely (core.archive) and find the run folder in it."""
+def _extract(archive: Path, into: Path) -> None:
     try:
         extract_zip(archive, into)
     except ArchiveError as err:
         raise LogError(str(err)) from None
-    return find_run_folder(into, archive.name)
 
 
 def find_run_folder(root: Path, label: str) -> Path:
@@ -72,8 +70,6 @@ def find_run_folder(root: Path, label: str) -> Path:
 def check_folder(folder: Path) -> GateReport:
     """Recompute the gates of one of our run folders and compare its summary with its raw windows."""
     missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
-    if "summary.json" in missing and (folder / "benchmark_report.json").is_file():
-        raise LogError(f"{folder} looks like the reference runner's logs: its gates cannot be recomputed here")
     if missing:
         raise LogError(f"{folder} is missing {', '.join(missing)}")
     try:
@@ -119,11 +115,24 @@ def _mismatches(result: Result, windows: tuple[gates.Window, ...]) -> list[str]:
     return problems
 
 
+def check_root(root: Path, label: str) -> GateReport:
+    """The run under `root`: one of our run folders, or the reference runner's run folders (one per repetition)."""
+    folder = find_run_folder(root, label)
+    if not reference_logs.is_reference_folder(folder):
+        return check_folder(folder)
+    try:
+        result, checks = reference_logs.read(root, label=label)
+    except (reference_logs.ReferenceLogError, ValueError) as err:
+        raise LogError(str(err)) from None
+    return GateReport(result, checks, origin=f"the reference runner ({result.settings.repetitions} run folders)")
+
+
 def check_logs(path: Path) -> GateReport:
-    """A run folder, or a zip of one."""
+    """A run folder (ours, or a folder of the reference runner's run folders), or a zip of one."""
     if path.is_dir():
-        return check_folder(path)
+        return check_root(path, path.name)
     if not path.is_file():
         raise LogError(f"{path} does not exist")
     with tempfile.TemporaryDirectory() as tmp:
-        return check_folder(_extract(path, Path(tmp)))
+        _extract(path, Path(tmp))
+        return check_root(Path(tmp), path.name)

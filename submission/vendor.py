@@ -22,7 +22,7 @@ from core.archive import ArchiveError, ArchiveLimits, extract_zip
 from core.models import Attestation, Result, ReviewStatus, Source, ValidityCheck
 from core.repos import ResultsRepo, new_record_id
 from core.store import Put
-from runner.validate import LogError, check_folder, find_run_folder
+from runner.validate import LogError, check_root
 from submission.open_model import Refused, check_model_id
 
 ATTESTATION_CLAUSES = {
@@ -116,14 +116,16 @@ def validate_archive(
             return verdict()
         checks.append(ValidityCheck(name="archive_safe", passed=True, detail="a zip within every size and path rule"))
         try:
-            report = check_folder(find_run_folder(Path(tmp), archive.name))
+            report = check_root(Path(tmp), archive.name)
         except LogError as err:
             detail = str(err).replace(tmp, archive.name)
             checks.append(ValidityCheck(name="run_folder", passed=False, detail=detail))
             return verdict()
     result = report.result
     checks.append(
-        ValidityCheck(name="run_folder", passed=True, detail=f"{result.task.value}: the runner's logs, records parse")
+        ValidityCheck(
+            name="run_folder", passed=True, detail=f"{result.task.value}: logs of {report.origin}, records parse"
+        )
     )
     checks.append(_gpu_run(result))
     checks += report.recomputed
@@ -131,7 +133,7 @@ def validate_archive(
         ValidityCheck(
             name="records_match_raw",
             passed=not report.problems,
-            detail="; ".join(report.problems) or "summary.json agrees with the raw windows to full precision",
+            detail="; ".join(report.problems) or "the recorded values agree with the raw windows to full precision",
         )
     )
     if not all(check.passed for check in checks):

@@ -128,3 +128,67 @@ def zip_folder(folder: Path, archive: Path, *, prefix: str = "run/") -> Path:
             if path.is_file():
                 zipped.write(path, prefix + path.relative_to(folder).as_posix())
     return archive
+
+
+OB_TASK_NAMES = {
+    TaskId.TEXT_CLASSIFICATION: "text-classification",
+    TaskId.SUMMARIZATION: "summarization",
+    TaskId.TEXT_GENERATION: "text-generation",
+}
+
+
+def write_reference_runs(
+    root: Path,
+    task: TaskId = TaskId.TEXT_CLASSIFICATION,
+    *,
+    runs: int = 10,
+    power_w: float = 300.0,
+    num_samples: int | None = None,
+    decode_gpu_kwh: float | None = None,
+) -> Path:
+    """The reference runner's logs: one optimum-benchmark energy_star run folder per repetition."""
+    spec = TASKS[task]
+    samples = spec.samples if num_samples is None else num_samples
+    config = {
+        "name": f"{task.value}-reference",
+        "backend": {
+            "name": "pytorch",
+            "model": "acme/secret",
+            "task": OB_TASK_NAMES[task],
+            "torch_dtype": None,
+            "no_weights": True,
+        },
+        "scenario": {
+            "name": "energy_star",
+            "dataset_name": spec.dataset,
+            "num_samples": samples,
+            "input_shapes": {"batch_size": 1},
+            "warmup_runs": spec.warmup_runs,
+            "generate_kwargs": spec.generation.model_dump(include={"max_new_tokens", "min_new_tokens"}),
+        },
+        "launcher": {"name": "process"},
+        "environment": {
+            "gpu": ["NVIDIA H100 80GB HBM3"],
+            "gpu_count": 1,
+            "optimum_benchmark_version": "0.6.0",
+            "transformers_version": "4.57.6",
+        },
+    }
+    targets = ["preprocess_dataset"] + (["prefill", "decode"] if gates.generates(task) else ["forward"])
+    for run in range(1, runs + 1):
+        folder = root / f"run-{run:02d}"
+        folder.mkdir(parents=True)
+        report = {}
+        for target in targets:
+            seconds = (0.5 if target == "preprocess_dataset" else 20.0) * (1 + (run - 5.5) * 0.01)
+            kwh = (80.0 if target == "preprocess_dataset" else power_w) * seconds / 3.6e6
+            if target == "decode" and decode_gpu_kwh is not None:
+                kwh = decode_gpu_kwh
+            report[target] = {
+                "energy": {"unit": "kWh", "cpu": kwh / 10, "ram": kwh / 20, "gpu": kwh, "total": kwh * 1.15},
+                "latency": {"unit": "s", "values": [seconds]},
+            }
+        (folder / "benchmark_config.json").write_text(json.dumps(config))
+        (folder / "benchmark_report.json").write_text(json.dumps(report))
+        (folder / f"{targets[-1]}_codecarbon.json").write_text(json.dumps({"gpu_model": "1 x NVIDIA H100 80GB HBM3"}))
+    return root

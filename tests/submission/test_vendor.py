@@ -244,6 +244,30 @@ def noisy(tmp_path):
     return _zip(tmp_path / "a.zip", members), None, "cv_below_threshold: coefficient of variation"
 
 
+def reference_single_run(tmp_path):
+    root = run_logs.write_reference_runs(tmp_path / "ref", runs=1)
+    return (
+        run_logs.zip_folder(root, tmp_path / "a.zip"),
+        None,
+        "settings_conform: differs from the catalog: repetitions 1",
+    )
+
+
+def reference_negative_decode(tmp_path):
+    root = run_logs.write_reference_runs(tmp_path / "ref", TaskId.SUMMARIZATION, decode_gpu_kwh=-1e-4)
+    return run_logs.zip_folder(root, tmp_path / "a.zip"), None, "decode_positive: decode = generate − prefill not pos"
+
+
+def reference_text_generation(tmp_path):
+    root = run_logs.write_reference_runs(tmp_path / "ref", TaskId.TEXT_GENERATION)
+    return run_logs.zip_folder(root, tmp_path / "a.zip"), None, "do not record the parameter count"
+
+
+def reference_all_samples(tmp_path):
+    root = run_logs.write_reference_runs(tmp_path / "ref", num_samples=-1)
+    return run_logs.zip_folder(root, tmp_path / "a.zip"), None, "scenario.num_samples is -1"
+
+
 BAD_ARCHIVES = [
     too_big,
     bomb_ratio,
@@ -268,6 +292,10 @@ BAD_ARCHIVES = [
     missing_repetition,
     tampered_summary,
     noisy,
+    reference_single_run,
+    reference_negative_decode,
+    reference_text_generation,
+    reference_all_samples,
 ]
 
 
@@ -316,6 +344,19 @@ def test_a_stored_archive_still_validates_with_the_cli_reader(tmp_path, results)
     copy = tmp_path / "copy.zip"
     copy.write_bytes(results.store.read(f"{report.result.logs_path}/archive.zip"))
     assert check_logs(copy).ok
+
+
+def test_the_reference_runners_logs_are_validated_too(tmp_path, results) -> None:
+    for task in (TaskId.TEXT_CLASSIFICATION, TaskId.SUMMARIZATION):
+        root = run_logs.write_reference_runs(tmp_path / task.value, task)
+        report = upload(results, run_logs.zip_folder(root, tmp_path / f"{task.value}.zip"))
+        assert report.accepted, report.failures()
+        details = {check.name: check.detail for check in report.result.validation}
+        assert "the reference runner (10 run folders)" in details["run_folder"]
+        assert "attestation" in details["gpu_exclusive"] and "no second read" in details["gpu_energy_from_counter"]
+        stored = results.get(report.result.id)
+        assert stored.settings.random_weights and stored.settings.precision.value == "float32"
+        assert len(stored.repetitions) == 10 and stored.hardware.tdp_w == 700.0
 
 
 # --- Review
