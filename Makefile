@@ -24,8 +24,9 @@ test: $(BIN)/python
 	$(BIN)/python -m pytest
 
 bench: $(BIN)/python
-	$(BIN)/pip install -q -r requirements.txt
+	$(BIN)/pip install -q -r requirements-test.txt
 	$(BIN)/python bench/leaderboard_read.py
 	$(BIN)/python bench/leaderboard_views.py
 	$(BIN)/python bench/label_render.py
 	$(BIN)/python bench/local_commits.py
+	$(BIN)/python bench/submission_load.py
