@@ -7,6 +7,7 @@ ArchiveError naming the member and the rule, and leaves nothing behind in the ta
 
 from __future__ import annotations
 
+import io
 import shutil
 import stat
 import zipfile
@@ -127,3 +128,13 @@ def _empty(folder: Path) -> None:
             shutil.rmtree(child)
         else:
             child.unlink()
+
+
+def zip_folder(folder: Path) -> bytes:
+    """A run folder as zip bytes (relative paths, regular files only): how a run's logs are stored."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and not path.is_symlink():
+                zipped.write(path, path.relative_to(folder).as_posix())
+    return buffer.getvalue()

@@ -5,7 +5,8 @@ The reference runner (optimum-benchmark 0.6.0) measures each phase once per laun
 repetition per run folder: an archive of N launches holds N folders, each with `benchmark_config.json`
 and `benchmark_report.json`. What these logs cannot show is said in each check's detail, never filled in:
 they carry CodeCarbon's GPU reading only (no independent counter read), no idle baseline, no GPU process
-list, no token counts and no parameter count.
+list, no token counts and no parameter count. The measurement time is CodeCarbon's timestamp, which it
+writes in local time without a zone: it is read as UTC.
 """
 
 from __future__ import annotations
@@ -151,34 +152,47 @@ def read(root: Path, *, label: str) -> tuple[Result, tuple[ValidityCheck, ...]]:
             windows.append(_window(report, target, repetition, samples, where))
     gpu_name = _gpu_name(environment, label)
     gpu_count = int(environment.get("gpu_count") or 1)
-    tdp = next((watts for name, watts in GPU_TDP_W.items() if name in gpu_name), None)
-    checks = _gates(task, settings, tuple(windows), tdp * gpu_count if tdp else None, gpu_name)
+    tdp = next((watts * gpu_count for name, watts in GPU_TDP_W.items() if name in gpu_name), None)
+    checks = _gates(task, settings, tuple(windows), tdp, gpu_name)
     try:
-        result = _result(task, settings, windows, checks, backend, environment, folders, gpu_name, gpu_count, tdp)
+        result = Result(
+            id="reference-logs",
+            model_id=_model_name(backend.get("model")),
+            task=task,
+            hardware=Hardware(gpu_name=gpu_name, gpu_count=gpu_count, tdp_w=tdp),
+            software={k.removesuffix("_version"): str(v) for k, v in environment.items() if k.endswith("_version")},
+            settings=settings,
+            repetitions=tuple(
+                Repetition(phases={phase: PhaseMeasurement(**values.model_dump()) for phase, values in phases.items()})
+                for phases in gates.phase_values(task, windows)
+            ),
+            energy_methods=EnergyMethods(
+                gpu=EnergySource.COUNTER, cpu=EnergySource.ESTIMATE, ram=EnergySource.ESTIMATE
+            ),
+            checks=checks,
+            source=Source.OPEN,
+            measured_at=_measured_at(folders, label),
+        )
     except ValidationError as err:  # e.g. a negative decode: the failed gates say why, in our words
         failed = "; ".join(f"{c.name}: {c.detail}" for c in checks if not c.passed) or str(err)
         raise ReferenceLogError(f"{label}: the logs hold values no result can have: {failed}") from None
     return result, checks
 
 
-def _result(task, settings, windows, checks, backend, environment, folders, gpu_name, gpu_count, tdp) -> Result:
-    repetitions = tuple(
-        Repetition(phases={phase: PhaseMeasurement(**values.model_dump()) for phase, values in phases.items()})
-        for phases in gates.phase_values(task, windows)
-    )
-    return Result(
-        id="reference-logs",
-        model_id=_model_name(backend.get("model")),
-        task=task,
-        hardware=Hardware(gpu_name=gpu_name, gpu_count=gpu_count, tdp_w=tdp * gpu_count if tdp else None),
-        software={k.removesuffix("_version"): str(v) for k, v in environment.items() if k.endswith("_version")},
-        settings=settings,
-        repetitions=repetitions,
-        energy_methods=EnergyMethods(gpu=EnergySource.COUNTER, cpu=EnergySource.ESTIMATE, ram=EnergySource.ESTIMATE),
-        checks=checks,
-        source=Source.OPEN,
-        measured_at=datetime.fromtimestamp(max(f.joinpath(REPORT).stat().st_mtime for f in folders), UTC),
-    )
+def _measured_at(folders: list[Path], label: str) -> datetime:
+    """The latest CodeCarbon timestamp of the runs. CodeCarbon writes local time without a zone: read as UTC."""
+    stamps = []
+    for file in sorted(f for folder in folders for f in folder.glob("*_codecarbon.json")):
+        stamp = _load(file, label).get("timestamp")
+        try:
+            moment = datetime.fromisoformat(stamp) if isinstance(stamp, str) else None
+        except ValueError:
+            moment = None
+        if moment is not None:
+            stamps.append(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    if not stamps:
+        raise ReferenceLogError(f"{label}: no *_codecarbon.json with a timestamp, so the measurement time is unknown")
+    return max(stamps)
 
 
 def _generation(task: TaskId, scenario: dict) -> GenerationSettings:

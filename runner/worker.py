@@ -21,9 +21,10 @@ import pandas as pd
 from huggingface_hub import HfApi, snapshot_download
 from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError, RevisionNotFoundError
 
+from core.archive import zip_folder
 from core.models import Request, RequestStatus, Result
 from core.repos import RequestsRepo, ResultsRepo, StaleRecord
-from core.store import NotFound
+from core.store import NotFound, Put
 from runner.engine import RunFailed
 from runner.spec import RunSpec
 
@@ -32,6 +33,7 @@ logger = logging.getLogger(__name__)
 Execute = Callable[[RunSpec, Path], Result]
 _COMMIT = re.compile(r"[0-9a-f]{40}")
 LOG_EXCERPT_CHARS = 4000
+LOGS_ARCHIVE = "logs.zip"
 
 
 def _now() -> datetime:
@@ -193,16 +195,20 @@ class Worker:
             return self._fail(heartbeat.stop(), f"internal: {type(err).__name__}: {err}", excerpt)
         current = heartbeat.stop()
         snapshot = Path(spec.model).name  # a Hub download lives in .../snapshots/<commit sha>
+        result_id = f"{request.id}-a{request.attempts}"
+        logs_path = f"logs/{result_id}"
         result = Result.model_validate(
             result.model_dump()
             | {
-                "id": f"{request.id}-a{request.attempts}",
+                "id": result_id,
                 "request_id": request.id,
                 "model_id": request.model_id,
                 "revision": snapshot if _COMMIT.fullmatch(snapshot) else request.revision,
+                "logs_path": logs_path,
             }
         )
-        self.results.add(result)
+        # The log folder travels with the result, in the same commit: `python -m runner validate` re-checks it.
+        self.results.add(result, extra=[Put(f"{logs_path}/{LOGS_ARCHIVE}", zip_folder(workdir))])
         return self._finish(current, result.id)
 
     def _published_result(self, request: Request) -> str | None:

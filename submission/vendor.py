@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from core.archive import ArchiveError, ArchiveLimits, extract_zip
 from core.models import Attestation, Result, ReviewStatus, Source, ValidityCheck
 from core.repos import ResultsRepo, new_record_id
-from core.store import Put
+from core.store import NotFound, Put
 from runner.validate import LogError, check_root
 from submission.open_model import Refused, check_model_id
 
@@ -173,12 +173,30 @@ def _gpu_run(result: Result) -> ValidityCheck:
 
 
 def store_accepted(results: ResultsRepo, report: VendorReport, archive: Path) -> str:
-    """Store an accepted upload: the result, the zip as uploaded and the report, in one commit."""
+    """Store an accepted upload: the result, the zip as uploaded and the report, in one commit.
+
+    An archive is stored once: a marker named by its sha256 is written in the same commit, and checked
+    inside it, so the same logs cannot become two results. Raises Refused for a repeated archive.
+    """
     if report.result is None:
         raise ValueError("only an accepted archive is stored")
     folder = report.result.logs_path
+    marker = f"archives/{report.archive_sha256}.json"
     report_json = json.dumps(report.model_dump(mode="json", exclude={"result"}), indent=2).encode()
+
+    def stored_once(_index: object) -> None:
+        try:
+            earlier = json.loads(results.store.read(marker))["result_id"]
+        except NotFound:
+            return
+        raise Refused("model", f"This archive was already uploaded: it is result `{earlier}`. Nothing was stored.")
+
     return results.add(
         report.result,
-        extra=[Put(f"{folder}/archive.zip", archive.read_bytes()), Put(f"{folder}/validation.json", report_json)],
+        extra=[
+            Put(f"{folder}/archive.zip", archive.read_bytes()),
+            Put(f"{folder}/validation.json", report_json),
+            Put(marker, json.dumps({"result_id": report.result.id}).encode()),
+        ],
+        guard=stored_once,
     )

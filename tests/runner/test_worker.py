@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import threading
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -69,6 +71,9 @@ def test_a_pending_request_is_run_and_published(repos, tmp_path):
     result = results.get("q1-a1")
     assert (result.request_id, result.model_id) == ("q1", "org/a")  # the id, not the local folder
     assert (tmp_path / "work" / "q1-attempt1" / "summary.json").exists()  # one working folder per run
+    assert result.logs_path == "logs/q1-a1"  # the run folder is stored with the result, in the same commit
+    stored = zipfile.ZipFile(io.BytesIO(results.store.read("logs/q1-a1/logs.zip")))
+    assert stored.namelist() == ["summary.json"] and stored.read("summary.json") == b"{}"
 
 
 def test_oldest_first_and_empty_queue(repos, tmp_path):

@@ -190,5 +190,7 @@ def write_reference_runs(
             }
         (folder / "benchmark_config.json").write_text(json.dumps(config))
         (folder / "benchmark_report.json").write_text(json.dumps(report))
-        (folder / f"{targets[-1]}_codecarbon.json").write_text(json.dumps({"gpu_model": "1 x NVIDIA H100 80GB HBM3"}))
+        (folder / f"{targets[-1]}_codecarbon.json").write_text(
+            json.dumps({"gpu_model": "1 x NVIDIA H100 80GB HBM3", "timestamp": f"2026-10-{run:02d}T12:00:00"})
+        )
     return root

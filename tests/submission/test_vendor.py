@@ -7,6 +7,7 @@ import json
 import stat
 import zipfile
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -68,6 +69,15 @@ def test_a_good_archive_is_stored_pending_review_with_its_zip_and_report(tmp_pat
     assert saved["archive_sha256"] == report.archive_sha256 and all(c["passed"] for c in saved["checks"])
     assert "Accepted" in report.markdown() and stored.id in report.markdown()
     assert list(pending_reviews(results)["id"]) == [stored.id]
+
+
+def test_the_same_archive_is_stored_only_once(tmp_path, results) -> None:
+    archive = run_logs.zip_folder(good_folder(tmp_path), tmp_path / "good.zip")
+    first = upload(results, archive)
+    head = results.store.head()
+    with pytest.raises(Refused, match=f"already uploaded: it is result `{first.result.id}`"):
+        upload(results, archive)
+    assert results.store.head() == head and len(results.table().frame) == 1
 
 
 def test_text_generation_logs_are_checked_for_tokens_and_decode(tmp_path, results) -> None:
@@ -357,6 +367,7 @@ def test_the_reference_runners_logs_are_validated_too(tmp_path, results) -> None
         stored = results.get(report.result.id)
         assert stored.settings.random_weights and stored.settings.precision.value == "float32"
         assert len(stored.repetitions) == 10 and stored.hardware.tdp_w == 700.0
+        assert stored.measured_at == datetime(2026, 10, 10, 12, tzinfo=UTC)  # the last run's CodeCarbon time
 
 
 # --- Review
