@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
+from core.models import Source
 from core.releases import build_release, rated_results
 from core.repos import ResultsRepo
 
@@ -136,13 +137,20 @@ def _marked(rows: pd.DataFrame, component: str) -> list[str]:
     ]
 
 
+def _model_cell(model_id: str, source: str) -> str:
+    """A Hub link for open models; a vendor's model is not on the Hub, and its figures are self-measured."""
+    if source == Source.VENDOR.value:
+        return f"{model_id} (vendor-measured)"
+    return f"[{model_id}]({HUB_URL}/{model_id})"
+
+
 def display_table(rows: pd.DataFrame, *, release_id: str, columns: list[str] | None = None) -> pd.DataFrame:
     """The table a reader sees: rounded for display, links, bars; only the chosen optional columns."""
     highest = rows["score_wh"].max() if len(rows) else 1.0
     release_query = "" if release_id == LATEST else f"?release={release_id}"
     table = pd.DataFrame(
         {
-            "Model": [f"[{m}]({HUB_URL}/{m})" for m in rows["model_id"]],
+            "Model": [_model_cell(m, source) for m, source in zip(rows["model_id"], rows["source"], strict=True)],
             "Energy (Wh / 1k queries)": [significant(v) for v in rows["score_wh"]],
             "Stars": [stars_text(s) for s in rows["stars"]],
             "Relative energy": [energy_bar(v / highest if highest else 0.0) for v in rows["score_wh"]],

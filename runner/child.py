@@ -155,6 +155,17 @@ def local_model_id(folder: Path) -> str:
     return candidate
 
 
+def hub_snapshot(path: Path) -> tuple[str, str] | None:
+    """(repo id, commit sha) of a Hugging Face cache snapshot folder (…/datasets--org--name/snapshots/<sha>)."""
+    parts = path.parts
+    if len(parts) < 3 or parts[-2] != "snapshots" or not _SHA.match(parts[-1]):
+        return None
+    kind, _, name = parts[-3].partition("--")
+    if kind not in ("datasets", "models") or "--" not in name:
+        return None
+    return name.replace("--", "/", 1), parts[-1]
+
+
 def folder_digest(folder: Path) -> str:
     """A content revision for a local dataset folder: sha256 over its files' relative paths and bytes."""
     digest = hashlib.sha256()
@@ -189,6 +200,9 @@ def resolve_dataset(spec: RunSpec, task: Task) -> Resolved:
         path = Path(spec.dataset).resolve()
         if not path.is_dir():
             raise RunFailed("refused", f"dataset {spec.dataset!r} is not a folder: give a local dataset folder")
+        hub = hub_snapshot(path)
+        if hub is not None:  # the worker downloaded the Hub dataset: record its id and commit
+            return Resolved(path=path, name=hub[0], revision=hub[1])
         return Resolved(path=path, name=spec.dataset, revision=folder_digest(path))
     path = _snapshot(task.dataset, None, "dataset")
     return Resolved(path=path, name=task.dataset, revision=path.name)

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import pandas as pd
 from huggingface_hub import HfApi, snapshot_download
-from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError, RevisionNotFoundError
+from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
 
 from core.archive import zip_folder
+from core.catalog import TASKS
 from core.models import Request, RequestStatus, Result
 from core.repos import RequestsRepo, ResultsRepo, StaleRecord
 from core.store import NotFound, Put
@@ -161,12 +162,43 @@ class Worker:
             raise RunFailed("load", f"{request.model_id} is gated: the worker's token has no access") from err
         except (RepositoryNotFoundError, RevisionNotFoundError) as err:
             raise RunFailed("load", f"{request.model_id}@{request.revision or 'main'} not found on the Hub") from err
+        except (HfHubHTTPError, OSError) as err:  # offline, or the Hub failed: the request can be retried
+            raise RunFailed(
+                "load", f"{request.model_id} could not be downloaded from {self.hub.endpoint}: {err}"
+            ) from err
+
+    def dataset_path(self, request: Request) -> str | None:
+        """A local folder of the task's dataset: from `datasets_dir`, or the Hub dataset downloaded.
+
+        None without either: the benchmark then looks in the machine's Hugging Face cache, and says how
+        to fill it when the dataset is not there.
+        """
+        if self.config.datasets_dir is not None and (self.config.datasets_dir / request.task.value).is_dir():
+            return str(self.config.datasets_dir / request.task.value)
+        if self.hub is None:
+            return None
+        dataset = TASKS[request.task].dataset
+        try:
+            return snapshot_download(
+                dataset,
+                repo_type="dataset",
+                cache_dir=self.config.cache_dir,
+                endpoint=self.hub.endpoint,
+                token=self.hub.token,
+            )
+        except GatedRepoError as err:
+            raise RunFailed("load", f"dataset {dataset} is gated: the worker's token has no access") from err
+        except (RepositoryNotFoundError, RevisionNotFoundError) as err:
+            raise RunFailed("load", f"dataset {dataset} not found on the Hub") from err
+        except (HfHubHTTPError, OSError) as err:
+            raise RunFailed(
+                "load", f"dataset {dataset} could not be downloaded from {self.hub.endpoint}: {err}"
+            ) from err
 
     def spec_for(self, request: Request) -> RunSpec:
-        dataset = self.config.datasets_dir / request.task.value if self.config.datasets_dir else None
         return RunSpec(
             model=self.model_path(request),
-            dataset=str(dataset) if dataset is not None and dataset.is_dir() else None,
+            dataset=self.dataset_path(request),
             task=request.task,
             revision=request.revision,
             device=self.config.device,  # type: ignore[arg-type]

@@ -3,7 +3,7 @@
 import pytest
 
 from core.catalog import SizeClass, TaskId
-from core.models import Hardware
+from core.models import Hardware, Source
 from core.releases import cut_release
 from core.repos import ResultsRepo
 from core.store.local import LocalStore
@@ -98,6 +98,19 @@ def test_display_table_rounds_for_display_only_and_links(data):
     chosen = display_table(rows, release_id=LATEST, columns=["CPU energy (Wh / 1k)", "CV (%)"])
     assert chosen.columns.tolist() == [*ALWAYS_SHOWN, "CV (%)", "CPU energy (Wh / 1k)"]
     assert chosen["CPU energy (Wh / 1k)"].iloc[0] == "0.025 (estimated)"
+
+
+def test_vendor_models_are_marked_and_not_linked_to_the_hub():
+    rows = ResultsRepo.frame_of(
+        [
+            make_result(result_id="v", model_id="acme/secret", source=Source.VENDOR),
+            make_result(result_id="o", model_id="org/open", score_wh=2.0),
+        ]
+    ).assign(stars=[5, 1])
+    assert display_table(rows, release_id=LATEST)["Model"].tolist() == [
+        "acme/secret (vendor-measured)",
+        "[org/open](https://huggingface.co/org/open)",
+    ]
 
 
 @pytest.mark.parametrize(

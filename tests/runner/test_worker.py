@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from core.catalog import TaskId
 from core.models import RequestStatus
 from core.repos import RequestsRepo, ResultsRepo
 from core.store.local import LocalStore
@@ -242,10 +243,61 @@ def test_hub_models_are_downloaded_at_their_revision_first(repos, tmp_path, hub_
         seen.append(Path(spec.model))
         return measured(spec, workdir)
 
-    worker = make_worker(repos, tmp_path, execute=execute, hub=hub_api, cache_dir=tmp_path / "hub-cache")
+    (tmp_path / "datasets" / "text_classification").mkdir(parents=True)  # a local copy: no dataset download
+    worker = make_worker(
+        repos,
+        tmp_path,
+        execute=execute,
+        hub=hub_api,
+        cache_dir=tmp_path / "hub-cache",
+        datasets_dir=tmp_path / "datasets",
+    )
     done = worker.run_once()
     assert done.status is RequestStatus.FINISHED
     assert (seen[0] / "config.json").read_text() == '{"architectures": ["BertModel"]}'
     assert results.get(done.result_id).revision == sha  # the commit actually measured
     failed = worker.run_once()
     assert failed.failure_reason == "load: tester/missing@main not found on the Hub"
+
+
+def test_the_tasks_hub_dataset_is_downloaded_when_no_local_copy_exists(repos, tmp_path, hub_server, hub_api):
+    from runner.child import hub_snapshot
+
+    requests, _ = repos
+    rows = b'{"text": "a fine film"}\n{"text": "a dull one"}\n'
+    sha = hub_server.seed("EnergyStarAI/text_classification", {"train.jsonl": rows}, repo_type="dataset")
+    submit(requests, tmp_path, request_id="q1", model_id="org/a")
+    submit(requests, tmp_path, request_id="q2", model_id="org/b", task=TaskId.EXTRACTIVE_QA, at=later(1))
+    seen = []
+
+    def execute(spec, workdir):
+        seen.append(Path(spec.dataset))
+        return measured(spec, workdir)
+
+    worker = make_worker(repos, tmp_path, execute=execute, hub=hub_api, cache_dir=tmp_path / "hub-cache")
+    assert worker.run_once().status is RequestStatus.FINISHED
+    assert (seen[0] / "train.jsonl").read_bytes() == rows
+    assert hub_snapshot(seen[0]) == ("EnergyStarAI/text_classification", sha)  # what the child records
+    failed = worker.run_once()
+    assert failed.failure_reason == "load: dataset EnergyStarAI/extractive_qa not found on the Hub"
+
+
+def test_hub_snapshot_reads_only_cache_snapshot_folders():
+    from runner.child import hub_snapshot
+
+    sha = "c" * 40
+    assert hub_snapshot(Path(f"/c/datasets--Org--My--Set/snapshots/{sha}")) == ("Org/My--Set", sha)
+    assert hub_snapshot(Path(f"/c/models--org--m/snapshots/{sha}")) == ("org/m", sha)
+    assert hub_snapshot(Path("/data/datasets/text_classification")) is None
+    assert hub_snapshot(Path("/c/datasets--org--set/snapshots/main")) is None
+
+
+def test_an_unreachable_hub_fails_the_request_with_a_load_error(repos, tmp_path):
+    from huggingface_hub import HfApi
+
+    requests, _ = repos
+    requests.add(make_request(request_id="q1", model_id="org/elsewhere"))
+    offline = HfApi(endpoint="http://127.0.0.1:9", token=None)
+    failed = make_worker(repos, tmp_path, hub=offline, cache_dir=tmp_path / "cache").run_once()
+    assert failed.status is RequestStatus.FAILED
+    assert failed.failure_reason.startswith("load: org/elsewhere could not be downloaded from http://127.0.0.1:9")
