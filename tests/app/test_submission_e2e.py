@@ -145,3 +145,36 @@ def test_vendor_upload_needs_the_attestation_and_reports_each_archive(portal_app
     expect(page.locator("#vendor-reviews")).to_contain_text("acme/secret-model")
     _shot(page, "vendor-accepted")
 
+
+
+def test_the_production_configuration_checks_on_the_hub_and_queues_in_the_hub_repo(hub_server, tmp_path):
+    """Both repos and the model on the Hub (the local Hub-API server): check, submit, duplicate, through the API."""
+    from gradio_client import Client
+
+    from core.repos import RequestsRepo
+    from core.store import open_stores
+    from tests.conftest import hub_settings
+    from tests.hub_server import safetensors_bytes
+
+    sha = hub_server.seed(
+        "tester/portal-model",
+        {
+            "config.json": b'{"architectures": ["BertForSequenceClassification"], "model_type": "bert"}',
+            "model.safetensors": safetensors_bytes({"w": ("F32", [64, 64])}),
+        },
+    )
+    settings = hub_settings(hub_server, tmp_path, "portal")
+    served = Served(tmp_path, settings)
+    try:
+        client = Client(served.url, verbose=False)
+        plan = client.predict("tester/portal-model", "", "text_classification", api_name="/check")
+        first = client.predict("tester/portal-model", "", "text_classification", api_name="/submit")
+        again = client.predict("tester/portal-model", sha, "text_classification", api_name="/submit")
+        gated = client.predict("tester/nope", "", "text_classification", api_name="/submit")
+    finally:
+        served.close()
+    assert sha in plan and "4,096" in plan
+    assert "Queued as request" in first and "Already requested" in again  # main and its sha are the same commit
+    assert "was not found on the Hub" in gated
+    frame = RequestsRepo(open_stores(settings).requests).table().frame
+    assert frame[["model_id", "revision", "status"]].values.tolist() == [["tester/portal-model", sha, "PENDING"]]
