@@ -83,13 +83,31 @@ rates everything measured so far, live.
   everything ran in FP32).
 - Summarization generates 10 new tokens, as its configuration intended (the reference measured a
   single forward pass).
-- Phases are measured directly, never as a difference that can go negative (the reference computed
-  decode as generate minus prefill, which went negative in a published sample).
+- Prefill and the whole generation are measured directly; decode is their difference, checked to be
+  positive and never clamped (the reference's went negative, silently, in a published sample).
 - All 10 repetitions are kept (the reference's latest runner dropped them), with full precision
   (the reference's summary rounded to 0.01 Wh and turned parse errors into 0).
 - Random weights (which the reference used for most tasks; fine for energy) are recorded on each result.
 - Runs on CPU-only machines (the local development loop) are scored on their estimated CPU energy,
   shown as hardware "CPU" and rated only against each other; the default view is the H100.
+
+## Submissions
+
+- **Open models**: submit a Hub model id (with a revision, resolved to its commit) and a task in the
+  Submit tab. It is checked first (the model exists and is public and ungated, loads with Transformers
+  or Diffusers, fits the task, and for text generation has safetensors weights to count its parameters),
+  then queued once: the same model, revision and task already pending, running or finished is shown
+  instead of queued again; after a failure it may be submitted again. The queue shows every request's
+  status, times, failure reason and log excerpt.
+- **Proprietary models**: vendors run the benchmark on their own H100 (this project's runner, or the
+  reference runner once per repetition) and upload the zipped logs with three attestations (public
+  data sharing, data integrity, model representation). Every archive is validated before anything is
+  stored — its structure and sizes, its records, the hardware, the task's settings, positive energy in
+  every scored phase, average power between idle and the GPU's TDP, the spread over repetitions — and
+  an accepted one waits for a maintainer's review before it is rated. On the leaderboard such models are
+  marked "vendor-measured". The reference logs carry less than ours (no independent counter read, no
+  idle baseline, no GPU process list, no token counts, no parameter count), so text generation needs
+  this project's runner, and each check says what it could and could not verify.
 
 ## Beyond GPU energy
 

@@ -129,11 +129,15 @@ def build(tab: gr.Tab, portal: Portal) -> None:
     outcome = gr.Markdown(elem_id="submit-outcome")
 
     def check(model_id: str, rev: str, task_id: str | None):
-        try:
+        plan = None
+
+        def describe() -> str:
+            nonlocal plan
             plan = portal.plan(model_id, rev, task_id)
-        except Refused as err:
-            return f"❌ {err}", gr.update(interactive=False)
-        return "This will run:\n\n" + plan.describe(), gr.update(interactive=True)
+            return "This will run:\n\n" + plan.describe()
+
+        text = _safely(describe)
+        return text, gr.update(interactive=plan is not None)
 
     def submit(model_id: str, rev: str, task_id: str | None, profile: gr.OAuthProfile | None = None) -> str:
         def queue() -> str:

@@ -5,6 +5,7 @@ a bad one shows its own error."""
 
 from __future__ import annotations
 
+import re
 import threading
 
 import pytest
@@ -90,6 +91,13 @@ def test_a_submitted_model_is_measured_rated_and_labelled(portal_app, page):
             break
     expect(queue).to_contain_text("FINISHED")
     _shot(page, "submit-finished")
+    request_id = re.search(r"Queued as request (\S+):", page.locator("#submit-outcome").inner_text()).group(1)
+    _type(page, "queue-request", request_id)
+    page.locator("#queue-show").click()
+    details = page.locator("#queue-details")
+    for status in ("PENDING", "RUNNING", "FINISHED"):  # the request's whole history, with times
+        expect(details).to_contain_text(status, timeout=30_000)
+    expect(details).to_contain_text(f"Result {request_id}-a1")
 
     # Submitting it again shows the existing request instead of queueing a second one.
     page.locator("#submit-check").click()

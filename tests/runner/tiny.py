@@ -1,14 +1,19 @@
 """Tiny models and datasets built at test time, without any download (recipe: shared/reference/stack.md).
 
 Each model has 2 layers of width 64 and its own tokenizer (or image processor) trained here on a few
-sentences, saved with `save_pretrained` so that `config.json` carries `architectures`. Each dataset is a
-local folder in a format optimum-benchmark's energy_star scenario reads: `train.jsonl`, or a parquet
-file with the images kept as bytes.
+sentences, saved with `save_pretrained` so that `config.json` carries `architectures`. The diffusion
+pipeline is a Stable Diffusion layout (`model_index.json` and one folder per component) with tiny
+components. Each dataset is a local folder in a format optimum-benchmark's energy_star scenario reads:
+`train.jsonl`, or a parquet file with the images kept as bytes.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
+import tempfile
+from collections import Counter
 from pathlib import Path
 
 from PIL import Image
@@ -17,6 +22,9 @@ from transformers import (
     BertConfig,
     BertForQuestionAnswering,
     BertForSequenceClassification,
+    CLIPTextConfig,
+    CLIPTextModel,
+    CLIPTokenizer,
     GPT2Config,
     GPT2LMHeadModel,
     PreTrainedTokenizerFast,
@@ -44,6 +52,12 @@ QUESTIONS = [
     ("What do small models draw?", SENTENCES[2]),
     ("Where does the river flow?", SENTENCES[6]),
     ("When was the report published?", SENTENCES[10]),
+]
+PROMPTS = [
+    "A red lighthouse on a rocky coast at sunset",
+    "A bowl of green apples on a wooden table",
+    "A small cat sleeping in the sun",
+    "Snowy mountains above a quiet blue lake",
 ]
 WIDTH = 64
 LAYERS = 2
@@ -177,6 +191,111 @@ def build_custom_code_model(folder: Path) -> Path:
     return folder
 
 
+def _clip_tokenizer(*, max_length: int, merges: int = 60) -> CLIPTokenizer:
+    """A CLIP tokenizer (byte-level BPE, words ending in `</w>`) with merges learnt here from the prompts.
+
+    The vocabulary holds every byte symbol alone and word-final, as CLIP's does, so any text encodes."""
+    from transformers.models.clip.tokenization_clip import bytes_to_unicode
+
+    symbols = list(bytes_to_unicode().values())
+    vocab = symbols + [symbol + "</w>" for symbol in symbols]
+    words = Counter(word for text in PROMPTS + SENTENCES for word in re.findall(r"[a-z]+", text.lower()))
+    spelled = {word: (*word[:-1], word[-1] + "</w>") for word in words}
+    learnt: list[tuple[str, str]] = []
+    for _ in range(merges):
+        pairs: Counter[tuple[str, str]] = Counter()
+        for word, parts in spelled.items():
+            for pair in itertools.pairwise(parts):
+                pairs[pair] += words[word]
+        if not pairs:
+            break
+        best = max(pairs, key=lambda pair: (pairs[pair], pair))
+        learnt.append(best)
+        vocab.append("".join(best))
+        for word, parts in spelled.items():
+            merged, index = [], 0
+            while index < len(parts):
+                if tuple(parts[index : index + 2]) == best:
+                    merged.append("".join(best))
+                    index += 2
+                else:
+                    merged.append(parts[index])
+                    index += 1
+            spelled[word] = tuple(merged)
+    vocab += ["<|startoftext|>", "<|endoftext|>"]
+    with tempfile.TemporaryDirectory() as tmp:  # CLIPTokenizer reads its files when built
+        files = Path(tmp)
+        (files / "vocab.json").write_text(json.dumps({token: index for index, token in enumerate(vocab)}))
+        (files / "merges.txt").write_text("#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in learnt))
+        return CLIPTokenizer(files / "vocab.json", files / "merges.txt", model_max_length=max_length)
+
+
+def build_tiny_sd(folder: Path, *, sample_size: int = 8, max_length: int = 32) -> Path:
+    """A Stable Diffusion pipeline with tiny components: a UNet of 8 and 16 channels on `sample_size`²
+    latents (images twice that size), a 2-layer CLIP text encoder of width 32, a 2-block VAE, a DDIM
+    scheduler and no safety checker. Loads with `DiffusionPipeline.from_pretrained(folder)` offline."""
+    import torch
+    from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionPipeline, UNet2DConditionModel
+
+    torch.manual_seed(0)
+    tokenizer = _clip_tokenizer(max_length=max_length)
+    text_encoder = CLIPTextModel(
+        CLIPTextConfig(
+            vocab_size=len(tokenizer),
+            hidden_size=32,
+            intermediate_size=64,
+            num_hidden_layers=2,
+            num_attention_heads=2,
+            max_position_embeddings=max_length,
+            bos_token_id=tokenizer.bos_token_id,
+            eos_token_id=tokenizer.eos_token_id,
+            pad_token_id=tokenizer.pad_token_id,
+        )
+    )
+    unet = UNet2DConditionModel(
+        sample_size=sample_size,
+        in_channels=4,
+        out_channels=4,
+        block_out_channels=(8, 16),
+        layers_per_block=1,
+        down_block_types=("DownBlock2D", "CrossAttnDownBlock2D"),
+        up_block_types=("CrossAttnUpBlock2D", "UpBlock2D"),
+        cross_attention_dim=32,
+        attention_head_dim=4,
+        norm_num_groups=4,
+    )
+    vae = AutoencoderKL(
+        in_channels=3,
+        out_channels=3,
+        block_out_channels=(8, 16),
+        down_block_types=("DownEncoderBlock2D", "DownEncoderBlock2D"),
+        up_block_types=("UpDecoderBlock2D", "UpDecoderBlock2D"),
+        latent_channels=4,
+        norm_num_groups=4,
+        sample_size=sample_size * 2,
+    )
+    scheduler = DDIMScheduler(
+        beta_start=0.00085,
+        beta_end=0.012,
+        beta_schedule="scaled_linear",
+        clip_sample=False,
+        set_alpha_to_one=False,
+        steps_offset=1,
+    )
+    pipeline = StableDiffusionPipeline(
+        vae=vae,
+        text_encoder=text_encoder,
+        tokenizer=tokenizer,
+        unet=unet,
+        scheduler=scheduler,
+        safety_checker=None,
+        feature_extractor=None,
+        requires_safety_checker=False,
+    )
+    pipeline.save_pretrained(folder)
+    return folder
+
+
 def write_jsonl_dataset(folder: Path, rows: list[dict[str, str]], *, repeat_to: int) -> Path:
     """A `train.jsonl` of `repeat_to` rows cycling through `rows`."""
     folder.mkdir(parents=True)
@@ -188,6 +307,11 @@ def write_jsonl_dataset(folder: Path, rows: list[dict[str, str]], *, repeat_to: 
 
 def text_dataset(folder: Path, *, rows: int) -> Path:
     return write_jsonl_dataset(folder, [{"text": s} for s in SENTENCES], repeat_to=rows)
+
+
+def prompt_dataset(folder: Path, *, rows: int) -> Path:
+    """Text-to-image prompts in a `prompt` column."""
+    return write_jsonl_dataset(folder, [{"prompt": p} for p in PROMPTS], repeat_to=rows)
 
 
 def qa_dataset(folder: Path, *, rows: int) -> Path:
