@@ -178,7 +178,9 @@ def build(tab: gr.Tab, portal: Portal) -> None:
     for trigger in (tab.select, refresh.click, status.change, who.submit, submit_event.then):
         trigger(load_queue, [who, status], queue_table, api_name=False)
     mine.click(my_name, None, who, api_name=False).then(load_queue, [who, status], queue_table, api_name=False)
-    show.click(lambda rid: request_details(portal.requests, rid), request_id, [details, log_excerpt], api_name=False)
+    show.click(
+        lambda rid: request_details(portal.requests, rid), request_id, [details, log_excerpt], api_name=False
+    ).then(load_queue, [who, status], queue_table, api_name=False)  # the table and the details agree
 
     _build_vendor_upload(tab, portal)
 

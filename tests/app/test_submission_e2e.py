@@ -24,6 +24,7 @@ from tests.submission import run_logs
 
 CPU = Hardware(gpu_name="CPU", gpu_count=0)
 TINY = "local/tiny-bert"
+RAISING = "local/raising-bert"
 
 
 @pytest.fixture(scope="module")
@@ -33,6 +34,7 @@ def portal_app(tmp_path_factory):
 
     data_dir = tmp_path_factory.mktemp("portal")
     tiny.build_bert_classifier(data_dir / "models" / TINY)
+    tiny.build_bert_classifier(data_dir / "models" / RAISING, vocab_size=5)  # loads, then raises when run
     tiny.text_dataset(data_dir / "datasets" / TaskId.TEXT_CLASSIFICATION.value, rows=1000)
     # Another CPU result, so the new one is rated against something.
     ResultsRepo(LocalStore(data_dir / "results")).add(
@@ -120,6 +122,37 @@ def test_a_submitted_model_is_measured_rated_and_labelled(portal_app, page):
         page.get_by_role("button", name="Download PNG (520 × 728)").click()
     with Image.open(download_info.value.path()) as image:
         assert image.size == (520, 728)
+
+
+def _submit_and_wait(page, model_id: str, task: str, done: str) -> str:
+    """Submit through the form, refresh the queue until the request is `done`; returns its id."""
+    _type(page, "submit-model", model_id)
+    _choose(page, "Task", task)
+    page.locator("#submit-check").click()
+    expect(page.locator("#submit-go")).to_be_enabled(timeout=30_000)
+    page.locator("#submit-go").click()
+    outcome = page.locator("#submit-outcome")
+    expect(outcome).to_contain_text("Queued as request", timeout=30_000)
+    request_id = re.search(r"Queued as request (\S+):", outcome.inner_text()).group(1)
+    _type(page, "queue-request", request_id)
+    for _ in range(120):
+        page.locator("#queue-show").click()
+        page.wait_for_timeout(2000)
+        if done in page.locator("#queue-details").inner_text():
+            break
+    expect(page.locator("#queue-details")).to_contain_text(done)
+    return request_id
+
+
+def test_a_failed_request_shows_its_reason_and_log_excerpt(portal_app, page):
+    _open_submit(page, portal_app.url)
+    _submit_and_wait(page, RAISING, "Binary Text Classification", "FAILED")
+    expect(page.locator("#queue-details")).to_contain_text("Failure: inference:")
+    expect(page.locator("#queue-log")).to_contain_text("Traceback")  # the end of the benchmark's own log
+    _shot(page, "submit-failed")
+    # After a failure the same model may be submitted again.
+    page.locator("#submit-go").click()
+    expect(page.locator("#submit-outcome")).to_contain_text("Queued as request", timeout=30_000)
 
 
 def test_vendor_upload_needs_the_attestation_and_reports_each_archive(portal_app, page, tmp_path):
