@@ -69,7 +69,12 @@ def create_app(settings: Settings) -> FastAPI:
     portal = submission_tab.Portal(settings, RequestsRepo(stores.requests), results, hub_api(settings))
     app = FastAPI(title=TITLE)
     label_routes.register(app, data, settings)
-    return gr.mount_gradio_app(app, build_blocks(data, portal, settings), path="/", theme=THEME, css=CSS)
+    # Uploads far over the vendor-archive limit are cut off by gradio itself, before they fill the disk;
+    # those just over it reach the validator, which says what the limit is.
+    max_upload = int(2 * settings.vendor_archive_max_mb * 2**20)
+    return gr.mount_gradio_app(
+        app, build_blocks(data, portal, settings), path="/", theme=THEME, css=CSS, max_file_size=max_upload
+    )
 
 
 def main() -> None:
