@@ -112,6 +112,11 @@ COLUMN_OPTIONS: dict[TaskId, tuple[str, ...]] = {
     TaskId.IMAGE_GENERATION: ("text_column_name",),
     TaskId.IMAGE_CAPTIONING: ("image_column_name",),
 }
+# The catalog tasks that run a Diffusers pipeline (a folder with model_index.json); the others run a Transformers model.
+DIFFUSERS_TASKS = frozenset({TaskId.IMAGE_GENERATION})
+PIPELINE_INDEX = "model_index.json"
+# Weight files of a pipeline's sub-models: safetensors, or the older pickled formats.
+_PICKLED_WEIGHTS = ("*.bin", "*.pt", "*.pth", "*.ckpt")
 SOFTWARE = (
     "torch",
     "transformers",
@@ -218,6 +223,71 @@ def model_config(path: Path) -> dict:
         raise RunFailed("load", f"{file} is not valid JSON: {err}") from err
 
 
+def pipeline_index(path: Path) -> dict:
+    """A Diffusers pipeline's model_index.json: its class and its components as `name: [library, class]`."""
+    file = path / PIPELINE_INDEX
+    try:
+        index = json.loads(file.read_text())
+    except json.JSONDecodeError as err:
+        raise RunFailed("load", f"{file} is not valid JSON: {err}") from err
+    if not isinstance(index, dict):
+        raise RunFailed("load", f"{file} is not a pipeline index (a JSON object)")
+    return index
+
+
+def pipeline_class_name(index: dict) -> str:
+    """The pipeline's class (a custom pipeline's index names it as `[module, class]`)."""
+    name = index.get("_class_name")
+    return str(name[-1] if isinstance(name, list) and name else name)
+
+
+def is_pipeline(spec: RunSpec, task: Task, path: Path) -> bool:
+    """Whether the model is a Diffusers pipeline; refused when the task needs the other library."""
+    pipeline = (path / PIPELINE_INDEX).is_file()
+    if pipeline and task.id not in DIFFUSERS_TASKS:
+        raise RunFailed(
+            "refused",
+            f"{spec.model} is a Diffusers pipeline (it has {PIPELINE_INDEX}), but {task.display_name} runs a "
+            "Transformers model (a folder with config.json); submit it for image generation instead",
+        )
+    if not pipeline and task.id in DIFFUSERS_TASKS:
+        if (path / "config.json").is_file():
+            raise RunFailed(
+                "refused",
+                f"{spec.model} is a Transformers model (config.json, no {PIPELINE_INDEX}), but {task.display_name} "
+                "runs a Diffusers text-to-image pipeline",
+            )
+        raise RunFailed("load", f"{path} has no {PIPELINE_INDEX}: not a Diffusers pipeline folder")
+    return pipeline
+
+
+def _components(index: dict) -> dict[str, tuple[str, str]]:
+    """The pipeline's components that name a class, as `name: (library, class)` (unset ones are `[null, null]`)."""
+    return {
+        name: (entry[0], entry[1])
+        for name, entry in index.items()
+        if not name.startswith("_")
+        and isinstance(entry, list)
+        and len(entry) == 2
+        and all(isinstance(part, str) for part in entry)
+    }
+
+
+def check_pipeline_code(index: dict, path: Path, spec: RunSpec) -> None:
+    """A pipeline whose index names Python files of its own folder (a custom pipeline class or component, as
+    Diffusers resolves them) needs its own code, which runs only when allowed."""
+    class_name = index.get("_class_name")
+    files = [path / f"{class_name[0]}.py"] if isinstance(class_name, list) and class_name else []
+    files += [path / name / f"{module}.py" for name, (module, _) in _components(index).items()]
+    own = [f.relative_to(path).as_posix() for f in files if f.is_file()]
+    if own and not spec.trust_remote_code:
+        raise RunFailed(
+            "refused",
+            f"{spec.model}: the pipeline runs code of its own ({', '.join(own)}), so it needs trust_remote_code; "
+            "that stays off unless an operator allows it for this model",
+        )
+
+
 def check_remote_code(config: dict, spec: RunSpec) -> None:
     """A model whose type transformers does not know needs its own code, which runs only when allowed."""
     from transformers.models.auto.configuration_auto import CONFIG_MAPPING
@@ -231,12 +301,23 @@ def check_remote_code(config: dict, spec: RunSpec) -> None:
         )
 
 
-def count_parameters(model: Resolved, ob_task: str, config: dict, spec: RunSpec) -> tuple[int, str]:
-    """The parameter count and how it was obtained: safetensors headers, else the model built on the meta device."""
+def count_parameters(
+    model: Resolved, ob_task: str, config: dict, spec: RunSpec, pipeline: dict | None = None
+) -> tuple[int, str]:
+    """The parameter count and how it was obtained: safetensors headers, else the model built on the meta device.
+
+    For a Diffusers pipeline (`pipeline`, its index) the count sums its sub-models (UNet or transformer, VAE,
+    text encoders); the headers serve only when every sub-model's weights are in safetensors files."""
     from accelerate import init_empty_weights
     from transformers import AutoConfig
 
     with failures_as("load", "counting the model's parameters"):
+        if pipeline is not None:
+            if all(any(folder.glob("*.safetensors")) for folder in _weight_folders(model.path, pipeline)):
+                counted = count_safetensors_parameters(model.path)
+                if counted is not None:
+                    return counted, "safetensors headers"
+            return count_pipeline_parameters(model.path, pipeline), "pipeline's models built on the meta device"
         counted = count_safetensors_parameters(model.path)
         if counted is not None:
             return counted, "safetensors headers"
@@ -245,6 +326,46 @@ def count_parameters(model: Resolved, ob_task: str, config: dict, spec: RunSpec)
         with init_empty_weights():  # no memory: shapes only
             empty = auto_class.from_config(pretrained, trust_remote_code=spec.trust_remote_code)
         return sum(p.numel() for p in empty.parameters()), "model built on the meta device"
+
+
+def _weight_folders(path: Path, index: dict) -> list[Path]:
+    """The component folders of a pipeline that hold weight files of any format."""
+    folders = [path / name for name in _components(index)]
+    return [
+        folder
+        for folder in folders
+        if any(any(folder.glob(pattern)) for pattern in ("*.safetensors", *_PICKLED_WEIGHTS))
+    ]
+
+
+def count_pipeline_parameters(path: Path, index: dict) -> int:
+    """A pipeline's parameters from its sub-models built on the meta device from their configs (no memory).
+    Schedulers, tokenizers and processors hold no weights; a component class that cannot be found is an error,
+    since skipping it would under-count."""
+    import diffusers
+    import transformers
+    from accelerate import init_empty_weights
+
+    total = 0
+    for name, (library, class_name) in _components(index).items():
+        if library == "transformers":
+            module = transformers
+        elif library == "diffusers":
+            module = diffusers
+        else:  # older indexes name the diffusers.pipelines module, e.g. ["stable_diffusion", "…SafetyChecker"]
+            module = getattr(diffusers.pipelines, library, None)
+        cls = getattr(module, class_name, None)
+        if not isinstance(cls, type):
+            raise ValueError(f"component {name} is a {library}.{class_name}, which cannot be found to count it")
+        with init_empty_weights():
+            if issubclass(cls, transformers.PreTrainedModel):
+                built = cls(cls.config_class.from_pretrained(path / name))
+            elif issubclass(cls, diffusers.ModelMixin):
+                built = cls.from_config(cls.load_config(path / name))
+            else:
+                continue
+        total += sum(p.numel() for p in built.parameters())
+    return total
 
 
 def software_versions(on_gpu: bool) -> dict[str, str]:
@@ -260,8 +381,16 @@ def software_versions(on_gpu: bool) -> dict[str, str]:
 
 
 def benchmark_config(
-    spec: RunSpec, task: Task, model: Resolved, dataset: Resolved, config: dict | None, gpus: list[GpuInfo]
+    spec: RunSpec,
+    task: Task,
+    model: Resolved,
+    dataset: Resolved,
+    config: dict | None,
+    gpus: list[GpuInfo],
+    pipeline: dict | None = None,
 ) -> BenchmarkConfig:
+    """optimum-benchmark's config; `config` is a Transformers model's config.json, `pipeline` a Diffusers
+    pipeline's model_index.json (then `config` is None)."""
     generation = task.generation
     scenario = AiesScenarioConfig(
         dataset_name=str(dataset.path),
@@ -297,11 +426,13 @@ def benchmark_config(
         device_ids=",".join(str(g.index) for g in gpus) if gpus else None,
         # Given explicitly, so optimum-benchmark infers nothing (its inference asks the Hub first).
         task=OB_TASKS[task.id],
-        library="transformers" if config is not None else "diffusers",
-        model_type=config.get("model_type") if config is not None else None,
+        library="transformers" if pipeline is None else "diffusers",
+        # For a pipeline its class name: optimum-benchmark uses the type only to log it, but infers it when unset.
+        model_type=(config or {}).get("model_type") if pipeline is None else pipeline_class_name(pipeline),
         torch_dtype=task.precision.value,
         no_weights=False,
-        device_map="auto" if len(gpus) > 1 else None,
+        # A pipeline is moved to its one GPU whole (optimum-benchmark passes device_map to Diffusers twice).
+        device_map="auto" if len(gpus) > 1 and pipeline is None else None,
         model_kwargs={"trust_remote_code": spec.trust_remote_code},
     )
     return BenchmarkConfig(
@@ -398,11 +529,14 @@ def benchmark(spec: RunSpec, *, result_id: str, request_id: str | None) -> Resul
     model = resolve_model(spec)
     dataset = resolve_dataset(spec, task)
     on_gpu = spec.device == "cuda"
-    is_diffusers = (model.path / "model_index.json").exists()
-    config = None if is_diffusers else model_config(model.path)
-    if config is not None:
+    pipeline, config = None, None
+    if is_pipeline(spec, task, model.path):
+        pipeline = pipeline_index(model.path)
+        check_pipeline_code(pipeline, model.path, spec)
+    else:
+        config = model_config(model.path)
         check_remote_code(config, spec)
-    parameters, counted_from = count_parameters(model, OB_TASKS[task.id], config or {}, spec)
+    parameters, counted_from = count_parameters(model, OB_TASKS[task.id], config or {}, spec, pipeline)
     if parameters <= 0:
         raise RunFailed("load", f"{model.path} holds no parameters ({counted_from})")
 
@@ -410,7 +544,7 @@ def benchmark(spec: RunSpec, *, result_id: str, request_id: str | None) -> Resul
     record = machine.record() | {"parameters": parameters, "parameters_counted_from": counted_from}
     Path(HARDWARE_FILE).write_text(json.dumps(record, indent=2))
 
-    config_to_launch = benchmark_config(spec, task, model, dataset, config, machine.gpus)
+    config_to_launch = benchmark_config(spec, task, model, dataset, config, machine.gpus, pipeline)
     saved = copy.deepcopy(config_to_launch)  # launching mutates the config; the saved one must be as given
     # Errors before our scenario starts come from the backend's set-up: config, processor, model class.
     with failures_as("load", "setting up the model"):

@@ -229,6 +229,7 @@ class AiesScenario(Scenario[AiesScenarioConfig]):
             # An unmeasured first pass: warms the processor and shows early whether it can read the data.
             batches = self._prepare(raw)
             self._measured("load_model", None, lambda _: backend.load())
+            _quiet(backend.pretrained_model)
         with failures_as("inference", "running the model"):
             self.progress.emit("warmup")
             sample = backend.prepare_inputs(dict(batches[0]))
@@ -397,6 +398,8 @@ class AiesScenario(Scenario[AiesScenarioConfig]):
             else:
                 measured.energy = _energy(self._windows(target))
                 volume = self.config.num_samples
+                if target == "call":  # images/kWh, as energy_star counts them
+                    volume *= self.config.call_kwargs.get("num_images_per_prompt", 1)
             if measured.energy.total > 0:  # energy_star writes an efficiency of 0 here; we write none
                 measured.efficiency = Efficiency(unit=EFFICIENCY_UNITS[target], value=volume / measured.energy.total)
             if memory is not None and target != "preprocess_dataset":
@@ -405,6 +408,14 @@ class AiesScenario(Scenario[AiesScenarioConfig]):
 
     def _windows(self, target: str) -> list[Window]:
         return [w for w in self.windows if w.target == target and w.repetition is not None]
+
+
+def _quiet(model: Any) -> None:
+    """Turn off a Diffusers pipeline's progress bar: it would print every denoising step of every query inside
+    the measured windows, and fill child.log."""
+    set_progress_bar_config = getattr(model, "set_progress_bar_config", None)
+    if callable(set_progress_bar_config):
+        set_progress_bar_config(disable=True)
 
 
 def _energy(windows: list[Window]) -> Energy:

@@ -23,9 +23,12 @@ class Assets:
     raising: Path  # loads, then raises on its first forward pass
     custom_code: Path  # needs trust_remote_code
     empty: Path  # an empty folder: nothing to load
+    tiny_sd: Path  # a Diffusers text-to-image pipeline
+    custom_pipeline: Path  # a pipeline that needs trust_remote_code
     text: Path
     qa: Path
     images: Path
+    prompts: Path
 
 
 @pytest.fixture(scope="session")
@@ -44,9 +47,12 @@ def assets(tmp_path_factory) -> Assets:
         raising=tiny.build_bert_classifier(models / "raising", vocab_size=5),
         custom_code=tiny.build_custom_code_model(models / "custom-code"),
         empty=models / "empty",
+        tiny_sd=tiny.build_tiny_sd(models / "tiny-sd"),
+        custom_pipeline=tiny.build_custom_code_pipeline(models / "custom-pipeline"),
         text=tiny.text_dataset(data / "text", rows=ROWS),
         qa=tiny.qa_dataset(data / "qa", rows=ROWS),
         images=tiny.image_dataset(data / "images", rows=ROWS),
+        prompts=tiny.prompt_dataset(data / "prompts", rows=ROWS),
     )
 
 

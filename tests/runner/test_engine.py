@@ -36,15 +36,19 @@ WARMUP_RUNS = 1
 TIMEOUT_S = 2  # shorter than the child's imports: it is always still starting when stopped
 
 SUCCESSES: dict[str, tuple[str, TaskId, str]] = {  # case: (model, task, dataset) as Assets fields
+    "image_generation": ("tiny_sd", TaskId.IMAGE_GENERATION, "prompts"),  # the slowest first: it starts at once
     "text_generation": ("gpt2", TaskId.TEXT_GENERATION, "text"),
     "text_classification": ("bert_classifier", TaskId.TEXT_CLASSIFICATION, "text"),
     "image_classification": ("vit_classifier", TaskId.IMAGE_CLASSIFICATION, "images"),
     "extractive_qa": ("bert_qa", TaskId.EXTRACTIVE_QA, "qa"),
 }
-FAILURES: dict[str, tuple[str, ErrorClass, dict]] = {  # case: (model, expected error class, spec fields)
+# case: (model, expected error class, spec fields), on text classification. Refusals that need no child process
+# of their own are tested in process (test_pipelines.py).
+FAILURES: dict[str, tuple[str, ErrorClass, dict]] = {
     "raises": ("raising", "inference", {}),
     "empty_folder": ("empty", "load", {}),
     "custom_code": ("custom_code", "refused", {}),
+    "pipeline_for_a_transformers_task": ("tiny_sd", "refused", {}),
     "timeout": ("bert_classifier", "timeout", {"timeout_s": TIMEOUT_S}),
     "killed": ("bert_classifier", "crash", {}),
 }
@@ -281,6 +285,52 @@ def test_forward_tasks_have_no_generation_checks(outcomes, case):
     assert result.size_class is None
 
 
+def test_image_generation_draws_with_the_catalog_settings(outcomes, assets):
+    result = _result(outcomes, "image_generation")
+    task = TASKS[TaskId.IMAGE_GENERATION]
+    assert result.settings.generation.num_inference_steps == 30
+    assert result.settings.generation.num_images_per_prompt == 1
+    assert result.settings.generation == task.generation
+    assert result.settings.precision is Precision.FP32
+    assert result.size_class is None
+    assert "diffusers" in result.software
+    for repetition in result.repetitions:
+        assert list(repetition.phases) == [Phase.PREPROCESS, Phase.CALL]
+        assert repetition.phases[Phase.CALL].tokens is None
+    names = {check.name for check in result.checks}
+    assert "decode_positive" not in names and "tokens_produced" not in names
+    workdir = outcomes["image_generation"].workdir
+    config = json.loads((workdir / "benchmark_config.json").read_text())
+    assert config["backend"]["library"] == "diffusers"
+    assert config["backend"]["task"] == "text-to-image"
+    assert config["scenario"]["workload"] == "call"
+    assert config["scenario"]["call_kwargs"] == {"num_inference_steps": 30, "num_images_per_prompt": 1}
+    assert config["scenario"]["text_column_name"] == "prompt"
+    report = json.loads((workdir / "benchmark_report.json").read_text())
+    assert report["call"]["efficiency"]["unit"] == "images/kWh"
+
+
+def test_a_pipeline_counts_the_parameters_of_all_its_models(outcomes, assets):
+    result = _result(outcomes, "image_generation")
+    models = {name: count_safetensors_parameters(assets.tiny_sd / name) for name in ("unet", "vae", "text_encoder")}
+    assert all(count and count > 0 for count in models.values()), models
+    assert result.parameters == sum(models.values())
+    machine = json.loads((outcomes["image_generation"].workdir / "hardware.json").read_text())
+    assert machine["parameters_counted_from"] == "safetensors headers"
+
+
+@pytest.mark.parametrize("case", SUCCESSES)
+def test_the_log_folder_revalidates(outcomes, case):
+    from runner.validate import check_logs
+
+    result = _result(outcomes, case)
+    report = check_logs(outcomes[case].workdir)
+    assert report.problems == []
+    assert report.result == result
+    recorded = {check.name: check.passed for check in result.checks}
+    assert {check.name: check.passed for check in report.recomputed} == recorded
+
+
 # --- The log folder ----------------------------------------------------------------------------
 
 
@@ -290,9 +340,11 @@ def test_the_log_folder_holds_the_reference_files_and_ours(outcomes, case):
 
     result = _result(outcomes, case)
     workdir = outcomes[case].workdir
-    generates = Phase.DECODE in TASKS[result.task].phases
-    windows = ["preprocess_dataset", *(["prefill", "generate"] if generates else ["forward"])]
-    scored_targets = ["prefill", "decode"] if generates else ["forward"]
+    task = TASKS[result.task]
+    generates = Phase.DECODE in task.phases
+    model_target = "call" if Phase.CALL in task.phases else "forward"
+    windows = ["preprocess_dataset", *(["prefill", "generate"] if generates else [model_target])]
+    scored_targets = ["prefill", "decode"] if generates else [model_target]
     for name in ("spec.json", "child.log", "benchmark_config.json", "benchmark_report.json", "measurements.json"):
         assert (workdir / name).is_file(), name
     for name in ("load_dataset_codecarbon.json", "load_model_codecarbon.json", "hardware.json"):
@@ -307,7 +359,12 @@ def test_the_log_folder_holds_the_reference_files_and_ours(outcomes, case):
     report = BenchmarkReport.from_json(workdir / "benchmark_report.json")
     assert list(report.to_dict()) == ["load_dataset", "preprocess_dataset", "load_model", *scored_targets]
 
-    phase_of = {"preprocess_dataset": Phase.PREPROCESS, "prefill": Phase.PREFILL, "forward": Phase.FORWARD}
+    phase_of = {
+        "preprocess_dataset": Phase.PREPROCESS,
+        "prefill": Phase.PREFILL,
+        "forward": Phase.FORWARD,
+        "call": Phase.CALL,
+    }
     for index, repetition in enumerate(result.repetitions, start=1):
         for window in windows:
             codecarbon = json.loads((workdir / f"repetition-{index:02d}" / f"{window}_codecarbon.json").read_text())
@@ -347,6 +404,10 @@ def test_failure_messages_say_what_happened(outcomes):
     assert "IndexError" in str(outcomes["raises"].error)
     assert "no config.json" in str(outcomes["empty_folder"].error)
     assert "trust_remote_code" in str(outcomes["custom_code"].error)
+    pipeline_for_text = str(outcomes["pipeline_for_a_transformers_task"].error)
+    assert "is a Diffusers pipeline (it has model_index.json), but Binary Text Classification runs a Transformers" in (
+        pipeline_for_text
+    )
     assert "SIGKILL" in str(outcomes["killed"].error)
     assert f"limit of {float(TIMEOUT_S)} s" in str(outcomes["timeout"].error)
     assert outcomes["timeout"].wall_s < TIMEOUT_S + 5

@@ -230,10 +230,11 @@ def _clip_tokenizer(*, max_length: int, merges: int = 60) -> CLIPTokenizer:
         return CLIPTokenizer(files / "vocab.json", files / "merges.txt", model_max_length=max_length)
 
 
-def build_tiny_sd(folder: Path, *, sample_size: int = 8, max_length: int = 32) -> Path:
+def build_tiny_sd(folder: Path, *, sample_size: int = 8, max_length: int = 32, safe_serialization: bool = True) -> Path:
     """A Stable Diffusion pipeline with tiny components: a UNet of 8 and 16 channels on `sample_size`²
     latents (images twice that size), a 2-layer CLIP text encoder of width 32, a 2-block VAE, a DDIM
-    scheduler and no safety checker. Loads with `DiffusionPipeline.from_pretrained(folder)` offline."""
+    scheduler and no safety checker. Loads with `DiffusionPipeline.from_pretrained(folder)` offline.
+    `safe_serialization=False` saves the weights as pickled `.bin` files instead of safetensors."""
     import torch
     from diffusers import AutoencoderKL, DDIMScheduler, StableDiffusionPipeline, UNet2DConditionModel
 
@@ -292,7 +293,16 @@ def build_tiny_sd(folder: Path, *, sample_size: int = 8, max_length: int = 32) -
         feature_extractor=None,
         requires_safety_checker=False,
     )
-    pipeline.save_pretrained(folder)
+    pipeline.save_pretrained(folder, safe_serialization=safe_serialization)
+    return folder
+
+
+def build_custom_code_pipeline(folder: Path) -> Path:
+    """A pipeline folder whose index names a component class in a Python file of its own."""
+    (folder / "unet").mkdir(parents=True)
+    index = {"_class_name": "StableDiffusionPipeline", "unet": ["aies_unet", "AiesTinyUNet"], "vae": [None, None]}
+    (folder / "model_index.json").write_text(json.dumps(index))
+    (folder / "unet" / "aies_unet.py").write_text("raise RuntimeError('this code must never run')\n")
     return folder
 
 
