@@ -80,6 +80,8 @@ def extract_zip(archive: Path, into: Path, limits: ArchiveLimits | None = None) 
     """Extract `archive` into the empty folder `into`; on any ArchiveError `into` is left empty."""
     limits = limits or ArchiveLimits()
     label = archive.name
+    if not archive.is_file():
+        raise ArchiveError(f"{label} does not exist")
     size = archive.stat().st_size
     if size > limits.max_archive_bytes:
         raise ArchiveError(f"{label} is {size:,} bytes; the limit is {limits.max_archive_bytes:,}")

@@ -102,7 +102,10 @@ def validate_archive(
     model_id = check_model_id(model_id)
     if "/" not in model_id:
         raise Refused("model", f"Name the model as `provider/model` (e.g. `acme/{model_id}`): the label shows both.")
-    digest = hashlib.sha256(archive.read_bytes()).hexdigest() if archive.is_file() else ""
+    digest = ""
+    if archive.is_file():
+        with archive.open("rb") as stream:
+            digest = hashlib.file_digest(stream, "sha256").hexdigest()
     checks: list[ValidityCheck] = []
 
     def verdict(result: Result | None = None) -> VendorReport:
