@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Literal
 
-from huggingface_hub import HfApi
+from huggingface_hub import HfApi, get_hf_file_metadata, hf_hub_url
 from huggingface_hub.errors import (
     GatedRepoError,
     HfHubHTTPError,
@@ -177,7 +177,7 @@ def hub_facts(api: HfApi, model_id: str, revision: str | None) -> ModelFacts:
     if info.private:
         raise Refused("model", f"{model_id} is private: make it public so the benchmark worker can download it.")
     if info.gated:
-        raise Refused("model", _gated(model_id))
+        _check_access(api, model_id, info.sha, [sibling.rfilename for sibling in info.siblings or ()])
     config = info.config or {}
     library = info.library_name or ("diffusers" if "diffusers" in config else "transformers" if config else None)
     safetensors = info.safetensors
@@ -192,10 +192,23 @@ def hub_facts(api: HfApi, model_id: str, revision: str | None) -> ModelFacts:
     )
 
 
+def _check_access(api: HfApi, model_id: str, sha: str, files: list[str]) -> None:
+    """A gated model runs only if this deployment's token was granted access: try reading one of its files."""
+    probe = "config.json" if "config.json" in files else next(iter(files), "config.json")
+    url = hf_hub_url(model_id, probe, revision=sha, endpoint=api.endpoint)
+    try:
+        get_hf_file_metadata(url, token=api.token or False)
+    except GatedRepoError:
+        raise Refused("model", _gated(model_id)) from None
+    except (HfHubHTTPError, OSError) as err:
+        logger.warning("access check of gated %s failed: %s", model_id, err)
+        raise Refused("model", f"Access to the gated {model_id} could not be checked; try again later.") from None
+
+
 def _gated(model_id: str) -> str:
     return (
-        f"{model_id} is gated: its files need an accepted licence, so the public benchmark worker cannot download "
-        "them. Ask the maintainers to be granted access, or submit an ungated copy."
+        f"{model_id} is gated and the benchmark worker has not been granted access to its files. Ask the "
+        "maintainers to request access, or submit an ungated copy."
     )
 
 

@@ -92,6 +92,15 @@ def test_missing_private_gated_and_unknown_revision_each_say_so(hub_server, seed
     assert revision.value.field == "revision"
 
 
+def test_a_gated_model_is_accepted_once_the_deployment_was_granted_access(hub_server, hub_api, seed) -> None:
+    files = {"config.json": _config("GPT2LMHeadModel"), "m.safetensors": _weights(3)}
+    model_id, sha = seed(files, gated="auto")
+    with pytest.raises(Refused, match="has not been granted access"):
+        plan(hub_api, model_id)
+    hub_server.grant_access(model_id)
+    assert plan(hub_api, model_id).model.revision == sha
+
+
 def test_an_unreachable_hub_is_reported_not_raised() -> None:
     offline = HfApi(endpoint="http://127.0.0.1:9", token=None)
     with pytest.raises(Refused, match="could not be reached"):
