@@ -94,7 +94,7 @@ rates everything measured so far, live.
 ## Submissions
 
 - **Open models**: submit a Hub model id (with a revision, resolved to its commit) and a task in the
-  Submit tab. It is checked first (the model exists and is public and ungated, loads with Transformers
+  Submit tab. It is checked first (the model exists and is public, and ungated or granted to us, loads with Transformers
   or Diffusers, fits the task, and for text generation has safetensors weights to count its parameters),
   then queued once: the same model, revision and task already pending, running or finished is shown
   instead of queued again; after a failure it may be submitted again. The queue shows every request's
