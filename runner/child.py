@@ -127,6 +127,7 @@ SOFTWARE = (
     "tokenizers",
     "huggingface-hub",
     "diffusers",
+    "soundfile",
     "nvidia-ml-py",
 )
 COUNTRY_ISO_CODE = "USA"  # only CodeCarbon's CO2 figures depend on it, and the score is energy

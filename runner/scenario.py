@@ -7,10 +7,14 @@ and the whole generation are each measured directly (decode is derived later and
 never clamped); CodeCarbon's offline tracker makes no network lookup and its tasks are stopped in a
 `finally`; our own NVML counter read brackets every GPU window; memory is measured in a separate pass
 outside the energy windows; the raw windows go to measurements.json beside the per-window CodeCarbon files.
+energy_star's preprocessing gets its inputs as it expects them where this stack would not give them: audio
+decoded with soundfile (datasets 5 needs torchcodec, which does not load beside the CPU torch), and an image
+captioner saved without a processor class gets its image processor and tokenizer paired.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import resource
@@ -23,6 +27,7 @@ from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args
 
 import datasets
+import numpy as np
 import torch
 from codecarbon import OfflineEmissionsTracker
 from codecarbon.external.hardware import CPU
@@ -34,7 +39,7 @@ from optimum_benchmark.scenarios.energy_star.config import EnergyStarConfig
 from optimum_benchmark.trackers.energy import Efficiency, Energy
 from optimum_benchmark.trackers.memory import Memory
 from pydantic import BaseModel, ConfigDict
-from transformers import LogitsProcessor, LogitsProcessorList
+from transformers import AutoImageProcessor, AutoTokenizer, LogitsProcessor, LogitsProcessorList, ProcessorMixin
 
 from core.models import EnergySource
 from runner.engine import ErrorClass, RunFailed
@@ -136,6 +141,91 @@ class ProgressEvents:
             self.started_s = time.perf_counter()
 
 
+@dataclass(frozen=True)
+class ImageTextProcessor:
+    """An image processor and a tokenizer as one processor: what energy_star's image-to-text preprocessing calls
+    (images through the image processor; `.tokenizer` for the pad token)."""
+
+    image_processor: Any
+    tokenizer: Any
+
+    def __call__(self, images: Any = None, **kwargs: Any) -> Any:
+        return self.image_processor(images, **kwargs)
+
+
+def task_processor(backend: Backend) -> Any:
+    """The processor that energy_star's preprocessing gets: the backend's (AutoProcessor's pick), except for an
+    image captioner saved with an image processor and a tokenizer but no processor class of its own (a ViT +
+    GPT-2 VisionEncoderDecoderModel, as nlpconnect/vit-gpt2-image-captioning): AutoProcessor then returns the
+    tokenizer alone, which cannot read images, so both are loaded from the model's folder and paired."""
+    processor = backend.pretrained_processor
+    if backend.config.task != "image-to-text" or isinstance(processor, ProcessorMixin):
+        return processor
+    logger.info("the model has no processor class: pairing its image processor and tokenizer")
+    folder, kwargs = backend.config.processor, backend.config.processor_kwargs
+    return ImageTextProcessor(
+        image_processor=AutoImageProcessor.from_pretrained(folder, **kwargs),
+        tokenizer=AutoTokenizer.from_pretrained(folder, **kwargs),
+    )
+
+
+def soundfile_audio(dataset: datasets.Dataset, column: str) -> datasets.Dataset:
+    """The dataset with its Audio column decoded by soundfile, read as energy_star's ASR preprocessing reads it.
+
+    datasets 5 decodes Audio values with torchcodec, whose PyPI wheels need a CUDA build of torch and FFmpeg's
+    shared libraries; soundfile's wheels carry libsndfile (WAV, FLAC, OGG, MP3). Each value is decoded on its first
+    read, as datasets' own decoder does: the preprocessing compares every row to "" to drop empty ones, then maps
+    the rows it keeps, whose samples it reads inside the preprocess window."""
+    feature = dataset.features.get(column)
+    if not isinstance(feature, datasets.Audio):
+        return dataset
+
+    def decode_on_read(batch: dict[str, list]) -> dict[str, list]:
+        rate = feature.sampling_rate
+        batch[column] = [None if value is None else SoundfileAudio(value, rate) for value in batch[column]]
+        return batch
+
+    return dataset.cast_column(column, datasets.Audio(decode=False)).with_transform(decode_on_read)
+
+
+class SoundfileAudio:
+    """One Audio value as datasets' decoder gives it: `["array"]` (mono float32 samples) and `["sampling_rate"]`,
+    decoded on the first read and resampled to the rate the feature declares, if it declares one."""
+
+    def __init__(self, value: dict[str, Any], sampling_rate: int | None) -> None:
+        self._value = value
+        self._sampling_rate = sampling_rate
+        self._decoded: tuple[np.ndarray, int] | None = None
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in ("array", "sampling_rate"):
+            raise KeyError(key)
+        if self._decoded is None:
+            self._decoded = decode_audio(self._value, self._sampling_rate)
+        return self._decoded[0] if key == "array" else self._decoded[1]
+
+
+def decode_audio(value: dict[str, Any], sampling_rate: int | None) -> tuple[np.ndarray, int]:
+    """An audio file's samples (its bytes, else its path), channels averaged, and their rate."""
+    import soundfile  # only speech recognition reads audio
+
+    source = io.BytesIO(value["bytes"]) if value.get("bytes") is not None else value["path"]
+    samples, rate = soundfile.read(source, dtype="float32", always_2d=True)
+    samples = samples.mean(axis=1)
+    if sampling_rate is not None and rate != sampling_rate:
+        return resample(samples, rate, sampling_rate), sampling_rate
+    return samples, rate
+
+
+def resample(samples: np.ndarray, rate: int, target: int) -> np.ndarray:
+    """Band-limited resampling in the frequency domain (scipy.signal.resample's method) from `rate` to `target` Hz."""
+    length = round(len(samples) * target / rate)
+    if not len(samples) or not length:
+        return np.zeros(length, dtype=np.float32)
+    spectrum = np.fft.rfft(samples)[: length // 2 + 1]
+    return (np.fft.irfft(spectrum, n=length) * (length / len(samples))).astype(np.float32)
+
+
 @contextmanager
 def failures_as(error_class: ErrorClass, doing: str) -> Iterator[None]:
     """Turn an exception into a classified RunFailed (out of memory is always "oom")."""
@@ -226,6 +316,7 @@ class AiesScenario(Scenario[AiesScenarioConfig]):
             self.tracker = offline_tracker(self.config.country_iso_code, gpu_ids)
         with failures_as("load", "loading the dataset and the model"):
             raw = self._measured("load_dataset", None, lambda _: self._load_dataset())
+            self.processor = task_processor(backend)
             # An unmeasured first pass: warms the processor and shows early whether it can read the data.
             batches = self._prepare(raw)
             self._measured("load_model", None, lambda _: backend.load())
@@ -255,9 +346,12 @@ class AiesScenario(Scenario[AiesScenarioConfig]):
     # The work
 
     def _load_dataset(self) -> datasets.Dataset:
-        return datasets.load_dataset(
+        dataset = datasets.load_dataset(
             self.config.dataset_name, self.config.dataset_config, split=self.config.dataset_split
         )
+        if self.backend.config.task == "automatic-speech-recognition":
+            return soundfile_audio(dataset, self.config.audio_column_name)
+        return dataset
 
     def _prepare(self, raw: datasets.Dataset) -> list[dict[str, Any]]:
         """energy_star's preprocessing, then the batches as tensors: the preprocess phase.
@@ -270,7 +364,7 @@ class AiesScenario(Scenario[AiesScenarioConfig]):
             dataset=raw,
             scenario_config=self.config,
             pretrained_config=self.backend.pretrained_config,
-            pretrained_processor=self.backend.pretrained_processor,
+            pretrained_processor=self.processor,
         )
         if len(dataset) != self.config.num_samples:
             raise ValueError(f"the dataset gave {len(dataset)} non-empty rows, {self.config.num_samples} needed")

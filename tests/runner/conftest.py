@@ -20,6 +20,11 @@ class Assets:
     bert_classifier: Path
     vit_classifier: Path
     bert_qa: Path
+    bart: Path  # summarization (sequence to sequence)
+    bert_encoder: Path  # sentence similarity (a bare encoder)
+    vit_gpt2: Path  # image captioning (vision encoder-decoder, no processor class)
+    detr: Path  # object detection
+    whisper: Path  # speech recognition
     raising: Path  # loads, then raises on its first forward pass
     custom_code: Path  # needs trust_remote_code
     empty: Path  # an empty folder: nothing to load
@@ -29,6 +34,8 @@ class Assets:
     qa: Path
     images: Path
     prompts: Path
+    sentence_pairs: Path
+    audio: Path
 
 
 @pytest.fixture(scope="session")
@@ -44,6 +51,11 @@ def assets(tmp_path_factory) -> Assets:
         bert_classifier=tiny.build_bert_classifier(models / "bert-classifier"),
         vit_classifier=tiny.build_vit_classifier(models / "vit-classifier"),
         bert_qa=tiny.build_bert_qa(models / "bert-qa"),
+        bart=tiny.build_bart(models / "bart"),
+        bert_encoder=tiny.build_bert_encoder(models / "bert-encoder"),
+        vit_gpt2=tiny.build_vit_gpt2_captioner(models / "vit-gpt2"),
+        detr=tiny.build_detr(models / "detr"),
+        whisper=tiny.build_whisper(models / "whisper"),
         raising=tiny.build_bert_classifier(models / "raising", vocab_size=5),
         custom_code=tiny.build_custom_code_model(models / "custom-code"),
         empty=models / "empty",
@@ -53,6 +65,8 @@ def assets(tmp_path_factory) -> Assets:
         qa=tiny.qa_dataset(data / "qa", rows=ROWS),
         images=tiny.image_dataset(data / "images", rows=ROWS),
         prompts=tiny.prompt_dataset(data / "prompts", rows=ROWS),
+        sentence_pairs=tiny.sentence_pair_dataset(data / "sentence-pairs", rows=ROWS),
+        audio=tiny.audio_dataset(data / "audio", rows=ROWS),
     )
 
 

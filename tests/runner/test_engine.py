@@ -41,7 +41,14 @@ SUCCESSES: dict[str, tuple[str, TaskId, str]] = {  # case: (model, task, dataset
     "text_classification": ("bert_classifier", TaskId.TEXT_CLASSIFICATION, "text"),
     "image_classification": ("vit_classifier", TaskId.IMAGE_CLASSIFICATION, "images"),
     "extractive_qa": ("bert_qa", TaskId.EXTRACTIVE_QA, "qa"),
+    "summarization": ("bart", TaskId.SUMMARIZATION, "text"),
+    "sentence_similarity": ("bert_encoder", TaskId.SENTENCE_SIMILARITY, "sentence_pairs"),
+    "image_captioning": ("vit_gpt2", TaskId.IMAGE_CAPTIONING, "images"),
+    "object_detection": ("detr", TaskId.OBJECT_DETECTION, "images"),
+    "automatic_speech_recognition": ("whisper", TaskId.AUTOMATIC_SPEECH_RECOGNITION, "audio"),
 }
+GENERATING = [case for case, (_, task, _) in SUCCESSES.items() if Phase.DECODE in TASKS[task].phases]
+FORWARD = [case for case, (_, task, _) in SUCCESSES.items() if Phase.FORWARD in TASKS[task].phases]
 # case: (model, expected error class, spec fields), on text classification. Refusals that need no child process
 # of their own are tested in process (test_pipelines.py).
 FAILURES: dict[str, tuple[str, ErrorClass, dict]] = {
@@ -177,6 +184,9 @@ def runs(assets, tmp_path_factory) -> tuple[dict[str, Outcome], Path, bool]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PYTHONPATH", str(guard))
         patch.setenv("AIES_TEST_NETWORK_LOG", str(network_log))
+        # Four children at once on a machine of 2 cores: with one torch thread each, since OpenMP threads that
+        # wait for a core spin and burn it (measured here: the fixture took 189 s with torch's default, 85 s so).
+        patch.setenv("OMP_NUM_THREADS", "1")
         with ThreadPoolExecutor(max_workers=4) as pool:
             orphan = pool.submit(_child_outlives_its_engine, jobs["text_classification"][0], root / "orphan")
             futures = {case: pool.submit(_run, spec, root / case, kill) for case, (spec, kill) in jobs.items()}
@@ -264,25 +274,64 @@ def test_the_parameter_count_comes_from_the_weights(outcomes, assets, case):
     assert result.model_id == f"models/{getattr(assets, SUCCESSES[case][0]).name}"
 
 
-def test_text_generation_counts_tokens_and_checks_decode(outcomes):
-    result = _result(outcomes, "text_generation")
-    new_tokens = TASKS[TaskId.TEXT_GENERATION].generation.min_new_tokens
-    assert result.size_class is SizeClass.A
-    assert result.settings.precision is Precision.FP16
+@pytest.mark.parametrize("case", GENERATING)
+def test_generating_tasks_count_tokens_and_check_decode(outcomes, case):
+    result = _result(outcomes, case)
+    new_tokens = TASKS[result.task].generation.min_new_tokens
     for repetition in result.repetitions:
         assert repetition.phases[Phase.PREFILL].tokens == SAMPLES
         assert repetition.phases[Phase.DECODE].tokens == SAMPLES * (new_tokens - 1)
     checks = {check.name: check for check in result.checks}
     assert checks["decode_positive"].passed and checks["tokens_produced"].passed
     assert f"{new_tokens} new tokens per query" in checks["tokens_produced"].detail
+    config = json.loads((outcomes[case].workdir / "benchmark_config.json").read_text())
+    assert config["scenario"]["workload"] == "generate"
+    assert config["scenario"]["generate_kwargs"] == {"max_new_tokens": new_tokens, "min_new_tokens": new_tokens}
 
 
-@pytest.mark.parametrize("case", ["text_classification", "image_classification", "extractive_qa"])
+def test_text_generation_is_sized_and_in_half_precision(outcomes):
+    result = _result(outcomes, "text_generation")
+    assert result.size_class is SizeClass.A
+    assert result.settings.precision is Precision.FP16
+
+
+@pytest.mark.parametrize("case", [case for case in GENERATING if case != "text_generation"])
+def test_other_generating_tasks_have_no_size_class_and_run_in_full_precision(outcomes, case):
+    result = _result(outcomes, case)
+    assert result.size_class is None
+    assert result.settings.precision is Precision.FP32
+
+
+@pytest.mark.parametrize("case", FORWARD)
 def test_forward_tasks_have_no_generation_checks(outcomes, case):
     result = _result(outcomes, case)
     names = {check.name for check in result.checks}
     assert "decode_positive" not in names and "tokens_produced" not in names
     assert result.size_class is None
+
+
+@pytest.mark.parametrize(
+    ("case", "ob_task"),
+    [
+        ("summarization", "summarization"),
+        ("sentence_similarity", "sentence-similarity"),
+        ("image_captioning", "image-to-text"),
+        ("object_detection", "object-detection"),
+        ("automatic_speech_recognition", "automatic-speech-recognition"),
+    ],
+)
+def test_each_task_runs_as_its_optimum_benchmark_task_on_its_input_columns(outcomes, case, ob_task):
+    result = _result(outcomes, case)
+    config = json.loads((outcomes[case].workdir / "benchmark_config.json").read_text())
+    assert (config["backend"]["task"], config["backend"]["library"]) == (ob_task, "transformers")
+    columns = {value for name, value in config["scenario"].items() if name.endswith("_column_name")}
+    assert set(TASKS[result.task].input_columns) <= columns
+
+
+def test_a_captioner_without_a_processor_class_pairs_its_image_processor_and_tokenizer(outcomes):
+    _result(outcomes, "image_captioning")
+    log = (outcomes["image_captioning"].workdir / "child.log").read_text()
+    assert "pairing its image processor and tokenizer" in log
 
 
 def test_image_generation_draws_with_the_catalog_settings(outcomes, assets):

@@ -1,10 +1,10 @@
 """Tiny models and datasets built at test time, without any download (recipe: shared/reference/stack.md).
 
-Each model has 2 layers of width 64 and its own tokenizer (or image processor) trained here on a few
-sentences, saved with `save_pretrained` so that `config.json` carries `architectures`. The diffusion
-pipeline is a Stable Diffusion layout (`model_index.json` and one folder per component) with tiny
-components. Each dataset is a local folder in a format optimum-benchmark's energy_star scenario reads:
-`train.jsonl`, or a parquet file with the images kept as bytes.
+Each model has 1 or 2 layers of width 32 or 64 and its own tokenizer (trained here on a few sentences),
+image processor or feature extractor, saved with `save_pretrained` so that `config.json` carries
+`architectures`. The diffusion pipeline is a Stable Diffusion layout (`model_index.json` and one folder per
+component) with tiny components. Each dataset is a local folder in a format optimum-benchmark's energy_star
+scenario reads: `train.jsonl`, or a parquet file with the images or audio files kept as bytes.
 """
 
 from __future__ import annotations
@@ -19,18 +19,32 @@ from pathlib import Path
 from PIL import Image
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
 from transformers import (
+    BartConfig,
+    BartForConditionalGeneration,
     BertConfig,
     BertForQuestionAnswering,
     BertForSequenceClassification,
+    BertModel,
     CLIPTextConfig,
     CLIPTextModel,
     CLIPTokenizer,
+    DetrConfig,
+    DetrForObjectDetection,
+    DetrImageProcessor,
     GPT2Config,
     GPT2LMHeadModel,
     PreTrainedTokenizerFast,
+    ResNetConfig,
+    VisionEncoderDecoderConfig,
+    VisionEncoderDecoderModel,
     ViTConfig,
     ViTForImageClassification,
     ViTImageProcessor,
+    WhisperConfig,
+    WhisperFeatureExtractor,
+    WhisperForConditionalGeneration,
+    WhisperProcessor,
+    WhisperTokenizerFast,
 )
 
 SENTENCES = [
@@ -87,23 +101,44 @@ def _wordpiece_tokenizer() -> PreTrainedTokenizerFast:
     )
 
 
-def _byte_bpe_tokenizer() -> PreTrainedTokenizerFast:
-    """A GPT-2-style byte-level BPE tokenizer with one end-of-text token."""
+def _byte_bpe(specials: list[str]) -> Tokenizer:
+    """A byte-level BPE tokenizer (GPT-2's scheme) trained on the sentences; the special tokens take ids 0, 1, …"""
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tokenizer.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
         vocab_size=400,
-        special_tokens=["<|endoftext|>"],
+        special_tokens=specials,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
     tokenizer.train_from_iterator(SENTENCES, trainer)
+    return tokenizer
+
+
+def _byte_bpe_tokenizer() -> PreTrainedTokenizerFast:
+    """A GPT-2-style byte-level BPE tokenizer with one end-of-text token."""
     return PreTrainedTokenizerFast(
-        tokenizer_object=tokenizer,
+        tokenizer_object=_byte_bpe(["<|endoftext|>"]),
         bos_token="<|endoftext|>",
         eos_token="<|endoftext|>",
         unk_token="<|endoftext|>",
+        model_input_names=["input_ids", "attention_mask"],
+    )
+
+
+def _bart_tokenizer() -> PreTrainedTokenizerFast:
+    """A BART-style byte-level BPE tokenizer: <s> A </s>, with BART's special-token ids (0 to 3)."""
+    tokenizer = _byte_bpe(["<s>", "<pad>", "</s>", "<unk>"])
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", special_tokens=[("<s>", 0), ("</s>", 2)]
+    )
+    return PreTrainedTokenizerFast(
+        tokenizer_object=tokenizer,
+        bos_token="<s>",
+        pad_token="<pad>",
+        eos_token="</s>",
+        unk_token="<unk>",
         model_input_names=["input_ids", "attention_mask"],
     )
 
@@ -151,6 +186,38 @@ def build_bert_classifier(
     return folder
 
 
+def build_bart(folder: Path) -> Path:
+    """A sequence-to-sequence model for summarization (1 encoder and 1 decoder layer of width 64)."""
+    tokenizer = _bart_tokenizer()
+    config = BartConfig(
+        vocab_size=len(tokenizer),
+        d_model=WIDTH,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=WIDTH * 2,
+        decoder_ffn_dim=WIDTH * 2,
+        max_position_embeddings=128,
+        bos_token_id=tokenizer.bos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.eos_token_id,
+        forced_eos_token_id=tokenizer.eos_token_id,
+    )
+    BartForConditionalGeneration(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def build_bert_encoder(folder: Path) -> Path:
+    """A sentence encoder (a bare BertModel, no task head) for sentence similarity."""
+    tokenizer = _wordpiece_tokenizer()
+    BertModel(_bert_config(tokenizer, width=WIDTH, layers=LAYERS)).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
 def build_bert_qa(folder: Path) -> Path:
     """An extractive question-answering model."""
     tokenizer = _wordpiece_tokenizer()
@@ -172,6 +239,97 @@ def build_vit_classifier(folder: Path) -> Path:
     )
     ViTForImageClassification(config).save_pretrained(folder)
     ViTImageProcessor(size={"height": 32, "width": 32}).save_pretrained(folder)
+    return folder
+
+
+def build_vit_gpt2_captioner(folder: Path) -> Path:
+    """An image captioner: a ViT encoder on 32 × 32 images and a GPT-2 decoder with cross-attention, saved
+    with its image processor and tokenizer (the layout of nlpconnect/vit-gpt2-image-captioning)."""
+    tokenizer = _byte_bpe_tokenizer()
+    encoder = ViTConfig(
+        image_size=32,
+        patch_size=8,
+        hidden_size=WIDTH,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        intermediate_size=WIDTH * 2,
+    )
+    decoder = GPT2Config(
+        vocab_size=len(tokenizer),
+        n_positions=128,
+        n_embd=WIDTH,
+        n_layer=1,
+        n_head=2,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
+    config = VisionEncoderDecoderConfig.from_encoder_decoder_configs(encoder, decoder)
+    config.decoder_start_token_id = tokenizer.bos_token_id
+    config.pad_token_id = tokenizer.eos_token_id
+    config.eos_token_id = tokenizer.eos_token_id
+    VisionEncoderDecoderModel(config=config).save_pretrained(folder)
+    ViTImageProcessor(size={"height": 32, "width": 32}).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def build_detr(folder: Path) -> Path:
+    """An object detector: DETR on a 2-stage ResNet of transformers' own (no timm, no downloaded backbone),
+    1 encoder and 1 decoder layer of width 32, 10 object queries; its image processor resizes to 32 × 32."""
+    backbone = ResNetConfig(
+        embedding_size=8, hidden_sizes=[8, 16], depths=[1, 1], layer_type="basic", out_features=["stage2"]
+    )
+    config = DetrConfig(
+        use_timm_backbone=False,
+        use_pretrained_backbone=False,
+        backbone=None,
+        backbone_config=backbone,
+        d_model=32,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        num_queries=10,
+        num_labels=3,
+    )
+    DetrForObjectDetection(config).save_pretrained(folder)
+    DetrImageProcessor(size={"shortest_edge": 32, "longest_edge": 32}).save_pretrained(folder)
+    return folder
+
+
+def build_whisper(folder: Path) -> Path:
+    """A speech recogniser: an English-only Whisper (1 encoder and 1 decoder layer of width 32) on 1-second
+    windows (100 frames of 80 mel bins), with its WhisperProcessor: feature extractor and byte-level tokenizer."""
+    eos, start, no_timestamps = 0, 1, 2
+    tokenizer = _byte_bpe(["<|endoftext|>", "<|startoftranscript|>", "<|notimestamps|>"])
+    whisper_tokenizer = WhisperTokenizerFast(tokenizer_object=tokenizer, model_input_names=["input_ids"])
+    config = WhisperConfig(
+        vocab_size=len(whisper_tokenizer),
+        num_mel_bins=80,
+        d_model=32,
+        encoder_layers=1,
+        decoder_layers=1,
+        encoder_attention_heads=2,
+        decoder_attention_heads=2,
+        encoder_ffn_dim=64,
+        decoder_ffn_dim=64,
+        max_source_positions=50,  # the 100 frames, halved by the encoder's stride-2 convolution
+        max_target_positions=128,
+        pad_token_id=eos,
+        bos_token_id=eos,
+        eos_token_id=eos,
+        decoder_start_token_id=start,
+        begin_suppress_tokens=None,
+        suppress_tokens=None,
+    )
+    model = WhisperForConditionalGeneration(config)
+    model.generation_config.no_timestamps_token_id = no_timestamps
+    model.generation_config.is_multilingual = False
+    model.save_pretrained(folder)
+    extractor = WhisperFeatureExtractor(feature_size=80, chunk_length=1)
+    WhisperProcessor(feature_extractor=extractor, tokenizer=whisper_tokenizer).save_pretrained(folder)
     return folder
 
 
@@ -328,6 +486,12 @@ def qa_dataset(folder: Path, *, rows: int) -> Path:
     return write_jsonl_dataset(folder, [{"question": q, "context": c} for q, c in QUESTIONS], repeat_to=rows)
 
 
+def sentence_pair_dataset(folder: Path, *, rows: int) -> Path:
+    """Pairs of sentences in `sentence1` and `sentence2` columns."""
+    pairs = [{"sentence1": a, "sentence2": b} for a, b in itertools.pairwise(SENTENCES)]
+    return write_jsonl_dataset(folder, pairs, repeat_to=rows)
+
+
 def image_dataset(folder: Path, *, rows: int) -> Path:
     """`data/train-00000-of-00001.parquet` with an `image` column stored as bytes."""
     from datasets import Dataset, Features
@@ -340,4 +504,35 @@ def image_dataset(folder: Path, *, rows: int) -> Path:
     Dataset.from_dict({"image": images}, features=Features({"image": ImageFeature()})).to_parquet(
         data / "train-00000-of-00001.parquet"
     )
+    return folder
+
+
+AUDIO_RATE = 16_000  # what Whisper's feature extractor needs, and what the audio dataset declares
+
+
+def audio_dataset(folder: Path, *, rows: int) -> Path:
+    """`data/train-00000-of-00001.parquet` with an `audio` column (datasets' Audio feature at 16 kHz) stored as
+    file bytes, as Hub audio datasets are: tones of 0.3 to 0.9 s, as 16 kHz WAV files and, every other row,
+    8 kHz FLAC files (decoding resamples them to the declared rate).
+
+    Written with pyarrow and cast: datasets 5 encodes Audio values through torchcodec, which the CPU stack lacks."""
+    import io
+
+    import numpy as np
+    import soundfile
+    from datasets import Audio, Dataset
+
+    values = []
+    for index in range(rows):
+        rate, kind = (AUDIO_RATE, "WAV") if index % 2 == 0 else (AUDIO_RATE // 2, "FLAC")
+        seconds = 0.3 + 0.1 * (index % 7)
+        time = np.arange(int(rate * seconds)) / rate
+        tone = 0.3 * np.sin(2 * np.pi * (220 + 40 * index) * time)
+        buffer = io.BytesIO()
+        soundfile.write(buffer, tone.astype(np.float32), rate, format=kind)
+        values.append({"bytes": buffer.getvalue(), "path": f"tone-{index:03d}.{kind.lower()}"})
+    data = folder / "data"
+    data.mkdir(parents=True)
+    dataset = Dataset.from_dict({"audio": values}).cast_column("audio", Audio(sampling_rate=AUDIO_RATE))
+    dataset.to_parquet(data / "train-00000-of-00001.parquet")
     return folder
