@@ -37,6 +37,36 @@ LOG_EXCERPT_CHARS = 4000
 LOGS_ARCHIVE = "logs.zip"
 
 
+# Weights for other frameworks, which the PyTorch benchmark never loads.
+_OTHER_FORMATS = (".onnx", ".onnx_data", ".msgpack", ".h5", ".tflite", ".gguf", ".ot", ".mlmodel")
+_OTHER_FOLDERS = ("onnx/", "openvino/", "coreml/", "tflite/", "gguf/")
+_PICKLED = (".bin", ".pt", ".pth", ".ckpt")
+_VARIANT = re.compile(r"\.(fp16|bf16|fp32|ema|non_ema)\.(safetensors|bin)$")
+
+
+def files_to_fetch(files: list[str]) -> list[str]:
+    """The repo files the benchmark needs: one copy of the PyTorch weights per folder, and everything else.
+
+    A model repo often holds its weights several times (pickled and safetensors, fp16 variants, ONNX, Flax,
+    TensorFlow); transformers and diffusers load the safetensors, non-variant copy when a folder has one.
+    """
+    by_folder: dict[str, list[str]] = {}
+    for name in files:
+        by_folder.setdefault(name.rpartition("/")[0], []).append(name)
+    kept = []
+    for name in files:
+        if name.endswith(_OTHER_FORMATS) or name.startswith(_OTHER_FOLDERS):
+            continue
+        siblings = by_folder[name.rpartition("/")[0]]
+        if name.endswith(_PICKLED) and any(other.endswith(".safetensors") for other in siblings):
+            continue
+        plain_weights = [o for o in siblings if o.endswith((".safetensors", *_PICKLED)) and not _VARIANT.search(o)]
+        if _VARIANT.search(name) and plain_weights:
+            continue
+        kept.append(name)
+    return kept
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -151,9 +181,11 @@ class Worker:
         if self.hub is None:
             raise RunFailed("load", f"{request.model_id} is not a local model and this worker has no Hub access")
         try:
+            info = self.hub.model_info(request.model_id, revision=request.revision)
             return snapshot_download(
                 request.model_id,
-                revision=request.revision,
+                revision=info.sha,
+                allow_patterns=files_to_fetch([sibling.rfilename for sibling in info.siblings or ()]),
                 cache_dir=self.config.cache_dir,
                 endpoint=self.hub.endpoint,
                 token=self.hub.token,

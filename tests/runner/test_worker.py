@@ -301,3 +301,43 @@ def test_an_unreachable_hub_fails_the_request_with_a_load_error(repos, tmp_path)
     failed = make_worker(repos, tmp_path, hub=offline, cache_dir=tmp_path / "cache").run_once()
     assert failed.status is RequestStatus.FAILED
     assert failed.failure_reason.startswith("load: org/elsewhere could not be downloaded from http://127.0.0.1:9")
+
+
+def test_only_one_copy_of_the_pytorch_weights_is_downloaded(repos, tmp_path, hub_server, hub_api):
+    requests, _ = repos
+    files = {
+        "config.json": b'{"architectures": ["BertModel"]}',
+        "model.safetensors": b"\0" * 16,
+        "pytorch_model.bin": b"\1" * 16,  # the same weights pickled: skipped beside safetensors
+        "tf_model.h5": b"\2" * 16,
+        "flax_model.msgpack": b"\3" * 16,
+        "onnx/model.onnx": b"\4" * 16,
+        "unet/diffusion_pytorch_model.safetensors": b"\5" * 16,
+        "unet/diffusion_pytorch_model.fp16.safetensors": b"\6" * 16,  # a variant beside the plain copy
+        "text_encoder/pytorch_model.bin": b"\7" * 16,  # the only copy in its folder: kept
+        "vae/diffusion_pytorch_model.fp16.safetensors": b"\10" * 16,  # the only copy in its folder: kept
+        "tokenizer.json": b"{}",
+    }
+    hub_server.seed("tester/many-copies", files)
+    requests.add(make_request(request_id="q1", model_id="tester/many-copies"))
+    (tmp_path / "datasets" / "text_classification").mkdir(parents=True)
+    seen = []
+
+    def execute(spec, workdir):
+        seen.append(Path(spec.model))
+        return measured(spec, workdir)
+
+    worker = make_worker(
+        repos, tmp_path, execute=execute, hub=hub_api, cache_dir=tmp_path / "cache", datasets_dir=tmp_path / "datasets"
+    )
+    assert worker.run_once().status is RequestStatus.FINISHED
+    fetched = sorted(p.relative_to(seen[0]).as_posix() for p in seen[0].rglob("*") if p.is_file())
+    assert fetched == [
+        ".gitattributes",
+        "config.json",
+        "model.safetensors",
+        "text_encoder/pytorch_model.bin",
+        "tokenizer.json",
+        "unet/diffusion_pytorch_model.safetensors",
+        "vae/diffusion_pytorch_model.fp16.safetensors",
+    ]
