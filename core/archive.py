@@ -15,9 +15,23 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 _CHUNK = 1 << 16
+MAX_DEPTH = 32
+MAX_NAME_CHARS = 1024
+_EOCD = b"PK\x05\x06"  # end of central directory: its entry count is read before zipfile parses anything
 # Archives inside the archive are refused: they would escape every limit below.
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".jar", ".whl")
-ARCHIVE_MAGIC = (b"PK\x03\x04", b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"7z\xbc\xaf", b"Rar!", b"\x28\xb5\x2f\xfd")
+ARCHIVE_MAGIC = (
+    b"PK\x03\x04",
+    b"PK\x05\x06",
+    b"PK\x07\x08",
+    b"\x1f\x8b",
+    b"BZh",
+    b"\xfd7zXZ",
+    b"7z\xbc\xaf",
+    b"Rar!",
+    b"\x28\xb5\x2f\xfd",
+)
+_TAR_MAGIC_AT = 257  # "ustar" sits at this offset of a tar header
 
 
 class ArchiveError(ValueError):
@@ -37,6 +51,8 @@ def _unsafe_path(name: str) -> str | None:
     if "\\" in name or "\0" in name:
         return "contains a backslash or a NUL byte"
     path = PurePosixPath(name)
+    if len(name) > MAX_NAME_CHARS or len(path.parts) > MAX_DEPTH:
+        return f"is nested too deep (at most {MAX_DEPTH} folders and {MAX_NAME_CHARS} characters)"
     if path.is_absolute() or (path.parts and path.parts[0].endswith(":")):
         return "is an absolute path"
     if ".." in path.parts:
@@ -50,8 +66,8 @@ def check_members(archive: zipfile.ZipFile, limits: ArchiveLimits, label: str) -
     files = [m for m in members if not m.is_dir()]
     if not files:
         raise ArchiveError(f"{label} is empty")
-    if len(files) > limits.max_files:
-        raise ArchiveError(f"{label} holds {len(files)} files; at most {limits.max_files} are accepted")
+    if len(members) > limits.max_files:
+        raise ArchiveError(f"{label} holds {len(members)} entries; at most {limits.max_files} are accepted")
     seen: set[str] = set()
     for member in members:
         name = member.filename
@@ -67,9 +83,10 @@ def check_members(archive: zipfile.ZipFile, limits: ArchiveLimits, label: str) -
             continue
         if name.lower().endswith(ARCHIVE_SUFFIXES):
             raise ArchiveError(f"{label}: member {name!r} is an archive; upload one zip of the run folder, unnested")
-        if name in seen:
-            raise ArchiveError(f"{label}: member {name!r} appears twice")
-        seen.add(name)
+        key = PurePosixPath(name).as_posix().casefold()  # `./x`, `a//x`, `X` and `x` are one file once unpacked
+        if key in seen:
+            raise ArchiveError(f"{label}: member {name!r} appears twice (names differing only in case or form)")
+        seen.add(key)
     declared = sum(m.file_size for m in files)
     if declared > limits.max_total_bytes:
         raise ArchiveError(f"{label} unpacks to {declared:,} bytes; at most {limits.max_total_bytes:,} are accepted")
@@ -87,30 +104,58 @@ def extract_zip(archive: Path, into: Path, limits: ArchiveLimits | None = None) 
         raise ArchiveError(f"{label} is {size:,} bytes; the limit is {limits.max_archive_bytes:,}")
     if not zipfile.is_zipfile(archive):
         raise ArchiveError(f"{label} is not a zip archive")
+    entries = _declared_entries(archive)
+    if entries is not None and entries > limits.max_files:
+        raise ArchiveError(f"{label} holds {entries} entries; at most {limits.max_files} are accepted")
+    # The whole archive may expand at most max_ratio times, whatever its members declare about themselves.
+    expansion_cap = max(size, 1) * limits.max_ratio
     try:
         with zipfile.ZipFile(archive) as zipped:
             files = check_members(zipped, limits, label)
             total = 0
             for member in files:
-                total = _extract_member(zipped, member, into, limits, label, total)
+                total = _extract_member(zipped, member, into, limits, label, total, expansion_cap)
     except ArchiveError:
         _empty(into)
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError) as err:
+    except Exception as err:  # zlib, decoding, recursion...: a damaged or hostile archive, never a crash
         _empty(into)
-        raise ArchiveError(f"{label} is damaged or uses an unsupported zip feature: {err}") from None
+        raise ArchiveError(
+            f"{label} is damaged or uses an unsupported zip feature: {type(err).__name__}: {err}"
+        ) from None
+
+
+def _declared_entries(archive: Path) -> int | None:
+    """The entry count of the end-of-central-directory record, read before zipfile parses the directory
+    (a million tiny entries cost seconds and hundreds of MB to parse). None when it cannot be read."""
+    with archive.open("rb") as stream:
+        stream.seek(0, 2)
+        tail_size = min(stream.tell(), 22 + 65535)
+        stream.seek(-tail_size, 2)
+        tail = stream.read()
+    at = tail.rfind(_EOCD)
+    if at < 0 or len(tail) < at + 12:
+        return None
+    entries = int.from_bytes(tail[at + 10 : at + 12], "little")
+    return None if entries == 0xFFFF else entries  # 0xFFFF: a zip64 archive, counted by zipfile itself
 
 
 def _extract_member(
-    zipped: zipfile.ZipFile, member: zipfile.ZipInfo, into: Path, limits: ArchiveLimits, label: str, total: int
+    zipped: zipfile.ZipFile,
+    member: zipfile.ZipInfo,
+    into: Path,
+    limits: ArchiveLimits,
+    label: str,
+    total: int,
+    expansion_cap: float,
 ) -> int:
     target = into / member.filename
     target.parent.mkdir(parents=True, exist_ok=True)
     written = 0
-    budget = min(limits.max_total_bytes - total, max(member.compress_size, 1) * limits.max_ratio)
+    budget = min(limits.max_total_bytes - total, expansion_cap - total, max(member.compress_size, 1) * limits.max_ratio)
     with zipped.open(member) as source, target.open("wb") as sink:
         while chunk := source.read(_CHUNK):
-            if written == 0 and chunk.startswith(ARCHIVE_MAGIC):
+            if written == 0 and (chunk.startswith(ARCHIVE_MAGIC) or chunk[_TAR_MAGIC_AT:].startswith(b"ustar")):
                 raise ArchiveError(f"{label}: member {member.filename!r} is an archive; upload one zip, unnested")
             written += len(chunk)
             if written > budget:

@@ -167,7 +167,7 @@ def nested_by_content(tmp_path):
 
 def too_many_files(tmp_path):
     members = {f"run/{i}.json": b"{}" for i in range(30)}
-    return _zip(tmp_path / "a.zip", members), ArchiveLimits(max_files=20), "holds 30 files; at most 20"
+    return _zip(tmp_path / "a.zip", members), ArchiveLimits(max_files=20), "holds 30 entries; at most 20"
 
 
 def not_a_zip(tmp_path):
@@ -254,6 +254,41 @@ def noisy(tmp_path):
     return _zip(tmp_path / "a.zip", members), None, "cv_below_threshold: coefficient of variation"
 
 
+def duplicate_forms(tmp_path):
+    return _zip(tmp_path / "a.zip", {"run/x.json": b"1", "run/./x.json": b"2"}), None, "'run/./x.json' appears twice"
+
+
+def duplicate_case(tmp_path):
+    return _zip(tmp_path / "a.zip", {"run/S.json": b"1", "run/s.json": b"2"}), None, "'run/s.json' appears twice"
+
+
+def too_deep(tmp_path):
+    return _zip(tmp_path / "a.zip", {"a/" * 40 + "summary.json": b"{}"}), None, "is nested too deep"
+
+
+def tar_inside(tmp_path):
+    import tarfile
+
+    with tarfile.open(tmp_path / "inner.tar", "w") as tar:
+        tar.add(_zip(tmp_path / "x.zip", {"x": b"1"}), arcname="x.zip")
+    members = {"run/measurements.json": (tmp_path / "inner.tar").read_bytes()}
+    return _zip(tmp_path / "a.zip", members), None, "'run/measurements.json' is an archive"
+
+
+def corrupt_stream(tmp_path):
+    path = _zip(tmp_path / "a.zip", {"run/a.json": b"{}", "run/b.json": bytes(range(256)) * 64})
+    data = bytearray(path.read_bytes())
+    start = data.index(b"run/b.json") + len(b"run/b.json")  # the local header's name, then the deflated bytes
+    data[start + 10 : start + 60] = b"\xff" * 50
+    path.write_bytes(bytes(data))
+    return path, None, "is damaged or uses an unsupported zip feature"
+
+
+def many_entries(tmp_path):
+    members = {f"run/d{i}/": b"" for i in range(30)} | {"run/summary.json": b"{}"}
+    return _zip(tmp_path / "a.zip", members), ArchiveLimits(max_files=20), "holds 31 entries; at most 20"
+
+
 def reference_single_run(tmp_path):
     root = run_logs.write_reference_runs(tmp_path / "ref", runs=1)
     return (
@@ -302,6 +337,12 @@ BAD_ARCHIVES = [
     missing_repetition,
     tampered_summary,
     noisy,
+    duplicate_forms,
+    duplicate_case,
+    too_deep,
+    tar_inside,
+    corrupt_stream,
+    many_entries,
     reference_single_run,
     reference_negative_decode,
     reference_text_generation,
