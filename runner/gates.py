@@ -55,7 +55,7 @@ class Window(BaseModel):
 
     target: str = Field(description="optimum-benchmark's target name: preprocess_dataset, prefill, generate, ...")
     repetition: int | None = Field(description="1-based; None for the unscored load windows.")
-    duration_s: float
+    duration_s: float = Field(gt=0, allow_inf_nan=False)
     gpu_kwh: float = Field(description="CodeCarbon's GPU energy (the recorded figure).")
     cpu_kwh: float
     ram_kwh: float

@@ -18,6 +18,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from core.catalog import TASKS, GenerationSettings, Phase, Precision, TaskId
+from core.gpus import idle_floor_w, power_limit_w
 from core.models import (
     BenchmarkSettings,
     EnergyMethods,
@@ -46,11 +47,6 @@ OB_TASKS = {
     "text-to-image": TaskId.IMAGE_GENERATION,
     "image-to-text": TaskId.IMAGE_CAPTIONING,
 }
-# Board power limits (W) of the GPUs the reference logs may name; the logs record no TDP of their own.
-GPU_TDP_W = {"H100 80GB HBM3": 700.0, "H100 NVL": 400.0, "H100 PCIe": 350.0, "H200": 700.0}
-# The logs hold no idle baseline: a model window must at least draw more than this, which is below the
-# idle draw of every GPU in GPU_TDP_W (60–75 W measured on an idle H100), so only a broken reading fails.
-IDLE_FLOOR_W = 30.0
 _TARGETS = {Phase.PREPROCESS: "preprocess_dataset", Phase.PREFILL: "prefill", Phase.DECODE: "decode"}
 
 
@@ -152,7 +148,7 @@ def read(root: Path, *, label: str) -> tuple[Result, tuple[ValidityCheck, ...]]:
             windows.append(_window(report, target, repetition, samples, where))
     gpu_name = _gpu_name(environment, label)
     gpu_count = int(environment.get("gpu_count") or 1)
-    tdp = next((watts * gpu_count for name, watts in GPU_TDP_W.items() if name in gpu_name), None)
+    tdp = power_limit_w(gpu_name, gpu_count)
     checks = _gates(task, settings, tuple(windows), tdp, gpu_name)
     try:
         result = Result(
@@ -239,10 +235,13 @@ def _gates(
     ]
     if tdp_w is None:
         checks.append(
-            ValidityCheck(name="average_power_in_range", passed=False, detail=f"unknown GPU {gpu!r}: no TDP to check")
+            ValidityCheck(
+                name="average_power_in_range", passed=False, detail=f"unknown GPU {gpu!r}: its power limit is not known"
+            )
         )
     else:
-        checks.append(gates.average_power_in_range(windows, idle_power_w=IDLE_FLOOR_W, tdp_w=tdp_w, on_gpu=True))
+        # The logs hold no idle baseline: a model window must draw more than a floor below any GPU's idle.
+        checks.append(gates.average_power_in_range(windows, idle_power_w=idle_floor_w(tdp_w), tdp_w=tdp_w, on_gpu=True))
     checks += [
         ValidityCheck(
             name="gpu_energy_from_counter",

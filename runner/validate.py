@@ -67,6 +67,10 @@ def find_run_folder(root: Path, label: str) -> Path:
     return summaries[0].parent
 
 
+# What a malformed log file raises while it is read and checked: each becomes a LogError naming the folder.
+_MALFORMED = (RecordError, ValueError, KeyError, TypeError, AttributeError, ArithmeticError)
+
+
 def check_folder(folder: Path) -> GateReport:
     """Recompute the gates of one of our run folders and compare its summary with its raw windows."""
     missing = [name for name in REQUIRED_FILES if not (folder / name).is_file()]
@@ -76,27 +80,40 @@ def check_folder(folder: Path) -> GateReport:
         result = parse_record(Result, (folder / "summary.json").read_bytes(), path="summary.json")
         raw = json.loads((folder / "measurements.json").read_text())
         machine = json.loads((folder / "hardware.json").read_text())
+        if not isinstance(raw, dict) or not isinstance(machine, dict):
+            raise ValueError("measurements.json and hardware.json must each hold a JSON object")
         windows = tuple(gates.Window.model_validate(window) for window in raw["windows"])
-    except (RecordError, ValueError, KeyError) as err:
-        raise LogError(f"{folder}: {err}") from None
-    on_gpu = result.hardware.gpu_count > 0
-    recorded_exclusive = next((c for c in result.checks if c.name == "gpu_exclusive"), None)
-    recomputed = gates.evaluate(
-        gates.GateInput(
-            task=result.task,
-            on_gpu=on_gpu,
-            settings=result.settings,
-            windows=windows,
-            idle_power_w=machine.get("idle_power_w"),
-            tdp_w=machine.get("tdp_w"),
-            # Which process was the run's own is known only while it runs: keep its verdict.
-            foreign_processes=() if recorded_exclusive is None or recorded_exclusive.passed else ("as recorded",),
+        on_gpu = result.hardware.gpu_count > 0
+        recorded_exclusive = next((c for c in result.checks if c.name == "gpu_exclusive"), None)
+        recomputed = gates.evaluate(
+            gates.GateInput(
+                task=result.task,
+                on_gpu=on_gpu,
+                settings=result.settings,
+                windows=windows,
+                idle_power_w=machine.get("idle_power_w"),
+                tdp_w=machine.get("tdp_w"),
+                # Which process was the run's own is known only while it runs: keep its verdict.
+                foreign_processes=() if recorded_exclusive is None or recorded_exclusive.passed else ("as recorded",),
+            )
         )
-    )
-    return GateReport(result, recomputed, _mismatches(result, windows))
+        problems = _hardware_mismatches(result, machine) + _mismatches(result, windows)
+    except _MALFORMED as err:
+        raise LogError(f"{folder}: {err}") from None
+    return GateReport(result, recomputed, problems)
+
+
+def _hardware_mismatches(result: Result, machine: dict) -> list[str]:
+    """hardware.json (what the power gate reads) must say what the summary's hardware says."""
+    return [
+        f"hardware.json {key} {machine.get(key)!r}, summary {getattr(result.hardware, key)!r}"
+        for key in ("tdp_w", "idle_power_w")
+        if machine.get(key) != getattr(result.hardware, key)
+    ]
 
 
 def _mismatches(result: Result, windows: tuple[gates.Window, ...]) -> list[str]:
+    """Every measured value of the summary, compared with what the raw windows give (energies to 1e-12)."""
     try:
         derived = gates.phase_values(result.task, windows)
     except ValueError as err:
@@ -107,11 +124,15 @@ def _mismatches(result: Result, windows: tuple[gates.Window, ...]) -> list[str]:
     for index, (recorded, raw) in enumerate(zip(result.repetitions, derived, strict=True), start=1):
         for phase, values in raw.items():
             measurement = recorded.phases.get(phase)
-            for component in ("gpu_kwh", "cpu_kwh", "ram_kwh"):
-                stored = getattr(measurement, component) if measurement else None
-                raw_kwh = getattr(values, component)
-                if stored is None or not math.isclose(stored, raw_kwh, rel_tol=1e-12, abs_tol=0):
-                    problems.append(f"repetition {index} {phase.value} {component}: summary {stored}, raw {raw_kwh}")
+            for field_name in ("gpu_kwh", "cpu_kwh", "ram_kwh", "duration_s", "queries", "tokens"):
+                stored = getattr(measurement, field_name) if measurement else None
+                raw_value = getattr(values, field_name)
+                if isinstance(raw_value, float):
+                    same = stored is not None and math.isclose(stored, raw_value, rel_tol=1e-12, abs_tol=0)
+                else:
+                    same = stored == raw_value
+                if not same:
+                    problems.append(f"repetition {index} {phase.value} {field_name}: summary {stored}, raw {raw_value}")
     return problems
 
 
@@ -122,8 +143,10 @@ def check_root(root: Path, label: str) -> GateReport:
         return check_folder(folder)
     try:
         result, checks = reference_logs.read(root, label=label)
-    except (reference_logs.ReferenceLogError, ValueError) as err:
-        raise LogError(str(err)) from None
+    except _MALFORMED as err:  # ReferenceLogError is a ValueError
+        raise LogError(
+            f"{label}: {err}" if not isinstance(err, reference_logs.ReferenceLogError) else str(err)
+        ) from None
     return GateReport(result, checks, origin=f"the reference runner ({result.settings.repetitions} run folders)")
 
 

@@ -28,7 +28,7 @@ class RateLimited(Refused):
         super().__init__(
             "submitter",
             f"{submitter} has made {limit} submissions in the last 24 hours, the daily limit; "
-            f"the next one is allowed from {next_at:%Y-%m-%d %H:%M} UTC.",
+            f"the next one is allowed from {next_at:%Y-%m-%d %H:%M:%S} UTC.",
         )
         self.next_at = next_at
 

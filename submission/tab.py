@@ -19,7 +19,7 @@ from huggingface_hub import HfApi
 from core.archive import ArchiveLimits
 from core.catalog import TASKS
 from core.models import RequestStatus
-from core.repos import RequestsRepo, ResultsRepo
+from core.repos import RecordError, RequestsRepo, ResultsRepo
 from core.settings import Settings
 from core.store import NotFound
 from submission import vendor
@@ -90,6 +90,9 @@ def request_details(requests: RequestsRepo, request_id: str) -> tuple[str, str]:
         request = requests.get(request_id.strip())
     except NotFound:
         return f"No request `{request_id}`.", ""
+    except RecordError as err:
+        logger.error("unreadable request record: %s", err)
+        return f"Request `{request_id}` cannot be read right now; the maintainers have been told.", ""
     lines = [f"**{request.model_id}** on {TASKS[request.task].display_name}: **{request.status.value}**", ""]
     lines += [f"- {change.at:%Y-%m-%d %H:%M:%S} UTC: {change.status.value}" for change in request.history]
     if request.failure_reason:
@@ -107,7 +110,7 @@ def _safely(action: Callable[[], str]) -> str:
         return f"❌ {err}"
     except Exception:
         logger.exception("submission handler failed")
-        return "❌ Something went wrong on our side; nothing was stored. Please try again later."
+        return "❌ Something went wrong on our side. Check the queue below before trying again."
 
 
 def build(tab: gr.Tab, portal: Portal) -> None:

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from core.archive import ArchiveError, ArchiveLimits, extract_zip
+from core.gpus import DEFAULT_POWER_LIMIT_W, idle_floor_w, power_limit_w
 from core.models import Attestation, Result, ReviewStatus, Source, ValidityCheck
 from core.repos import ResultsRepo, new_record_id
 from core.store import NotFound, Put
@@ -51,6 +53,9 @@ class VendorReport(BaseModel):
 
     archive: str
     archive_sha256: str
+    logs_digest: str = Field(
+        default="", description="sha256 over the measurement files' hashes: the same logs, however they are zipped."
+    )
     checks: tuple[ValidityCheck, ...]
     result: Result | None = None
 
@@ -108,8 +113,12 @@ def validate_archive(
             digest = hashlib.file_digest(stream, "sha256").hexdigest()
     checks: list[ValidityCheck] = []
 
+    logs_digest = ""
+
     def verdict(result: Result | None = None) -> VendorReport:
-        return VendorReport(archive=archive.name, archive_sha256=digest, checks=tuple(checks), result=result)
+        return VendorReport(
+            archive=archive.name, archive_sha256=digest, logs_digest=logs_digest, checks=tuple(checks), result=result
+        )
 
     with tempfile.TemporaryDirectory() as tmp:
         try:
@@ -118,6 +127,7 @@ def validate_archive(
             checks.append(ValidityCheck(name="archive_safe", passed=False, detail=str(err)))
             return verdict()
         checks.append(ValidityCheck(name="archive_safe", passed=True, detail="a zip within every size and path rule"))
+        logs_digest = measurements_digest(Path(tmp))
         try:
             report = check_root(Path(tmp), archive.name)
         except LogError as err:
@@ -131,6 +141,8 @@ def validate_archive(
         )
     )
     checks.append(_gpu_run(result))
+    checks.append(_power_limits(result))
+    checks.append(_distinct_repetitions(result))
     checks += report.recomputed
     checks.append(
         ValidityCheck(
@@ -153,6 +165,9 @@ def validate_archive(
             "source": Source.VENDOR,
             "attestation": attestation,
             "review": ReviewStatus.PENDING,
+            "review_note": None,  # a decision is ours to record, whatever the upload says
+            "reviewed_by": None,
+            "reviewed_at": None,
             "checks": report.recomputed,  # what we recomputed, not what the upload claims
             "validation": tuple(checks),
             "logs_path": f"logs/{result_id}",
@@ -175,16 +190,70 @@ def _gpu_run(result: Result) -> ValidityCheck:
     )
 
 
+def _power_limits(result: Result) -> ValidityCheck:
+    """The power gate's bounds are the upload's own: they must be the GPU model's, from our table."""
+    hardware = result.hardware
+    expected = power_limit_w(hardware.gpu_name, hardware.gpu_count) if hardware.gpu_count else None
+    if expected is None:
+        known = ", ".join(DEFAULT_POWER_LIMIT_W)
+        return ValidityCheck(
+            name="power_limits",
+            passed=False,
+            detail=f"unknown GPU {hardware.gpu_name!r}: its power limit cannot be verified (known: {known})",
+        )
+    problems = []
+    if hardware.tdp_w is None or not math.isclose(hardware.tdp_w, expected, rel_tol=0.01):
+        problems.append(f"recorded power limit {hardware.tdp_w!r} W, the {hardware.gpu_name}'s is {expected:g} W")
+    floor = idle_floor_w(expected)
+    idle = hardware.idle_power_w
+    if idle is not None and not floor < idle < expected:
+        problems.append(f"idle baseline {idle!r} W is not between {floor:g} W and {expected:g} W")
+    if problems:
+        return ValidityCheck(name="power_limits", passed=False, detail="; ".join(problems))
+    baseline = f"idle baseline {idle:g} W" if idle is not None else f"no idle baseline in the logs (floor {floor:g} W)"
+    return ValidityCheck(
+        name="power_limits",
+        passed=True,
+        detail=f"power limit {expected:g} W and {baseline} fit the {hardware.gpu_name}",
+    )
+
+
+def _distinct_repetitions(result: Result) -> ValidityCheck:
+    """Copies of one measurement are not repetitions: any two identical ones are refused."""
+    seen: dict[str, int] = {}
+    copies = []
+    for index, repetition in enumerate(result.repetitions, start=1):
+        key = repetition.model_dump_json()
+        if key in seen:
+            copies.append(f"repetition {index} equals repetition {seen[key]}")
+        seen.setdefault(key, index)
+    if copies:
+        return ValidityCheck(name="repetitions_distinct", passed=False, detail="; ".join(copies))
+    return ValidityCheck(name="repetitions_distinct", passed=True, detail="every repetition is its own measurement")
+
+
+def measurements_digest(root: Path) -> str:
+    """sha256 over the sorted hashes of the measurement files (ours, or the reference runner's reports):
+    the same logs zipped again, under another folder name or with files added, give the same digest."""
+    hashes = sorted(
+        hashlib.sha256(path.read_bytes()).hexdigest()
+        for name in ("measurements.json", "benchmark_report.json")
+        for path in root.rglob(name)
+        if path.is_file()
+    )
+    return hashlib.sha256("\n".join(hashes).encode()).hexdigest() if hashes else ""
+
+
 def store_accepted(results: ResultsRepo, report: VendorReport, archive: Path) -> str:
     """Store an accepted upload: the result, the zip as uploaded and the report, in one commit.
 
-    An archive is stored once: a marker named by its sha256 is written in the same commit, and checked
-    inside it, so the same logs cannot become two results. Raises Refused for a repeated archive.
+    Logs are stored once: a marker named by their measurements' digest is written in the same commit, and
+    checked inside it, so the same logs cannot become two results. Raises Refused for repeated logs.
     """
-    if report.result is None:
+    if report.result is None or not report.logs_digest:
         raise ValueError("only an accepted archive is stored")
     folder = report.result.logs_path
-    marker = f"archives/{report.archive_sha256}.json"
+    marker = f"archives/{report.logs_digest}.json"
     report_json = json.dumps(report.model_dump(mode="json", exclude={"result"}), indent=2).encode()
 
     def stored_once(_index: object) -> None:
@@ -192,7 +261,7 @@ def store_accepted(results: ResultsRepo, report: VendorReport, archive: Path) ->
             earlier = json.loads(results.store.read(marker))["result_id"]
         except NotFound:
             return
-        raise Refused("model", f"This archive was already uploaded: it is result `{earlier}`. Nothing was stored.")
+        raise Refused("model", f"These logs were already uploaded: they are result `{earlier}`. Nothing was stored.")
 
     return results.add(
         report.result,

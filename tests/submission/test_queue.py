@@ -107,7 +107,7 @@ def test_the_daily_limit_says_when_the_next_submission_is_allowed(repo, clock) -
     with pytest.raises(RateLimited, match="2 submissions in the last 24 hours") as limited:
         queue.submit(make_plan("org/c"), "alice")
     assert limited.value.next_at == T0 + timedelta(days=1)
-    assert "2026-11-02 00:00 UTC" in str(limited.value) and limited.value.field == "submitter"
+    assert "2026-11-02 00:00:00 UTC" in str(limited.value) and limited.value.field == "submitter"
     assert queue.submit(make_plan("org/c"), "bob").created  # the limit is per user
     assert len(repo.table().frame) == 3  # the refused one wrote nothing
     clock.advance(hours=20)  # the first submission leaves the 24-hour window

@@ -4,6 +4,7 @@ nothing is written. Then the maintainer's review."""
 from __future__ import annotations
 
 import json
+import shutil
 import stat
 import zipfile
 from collections.abc import Callable
@@ -75,8 +76,12 @@ def test_the_same_archive_is_stored_only_once(tmp_path, results) -> None:
     archive = run_logs.zip_folder(good_folder(tmp_path), tmp_path / "good.zip")
     first = upload(results, archive)
     head = results.store.head()
-    with pytest.raises(Refused, match=f"already uploaded: it is result `{first.result.id}`"):
+    with pytest.raises(Refused, match=f"already uploaded: they are result `{first.result.id}`"):
         upload(results, archive)
+    rezipped = run_logs.zip_folder(good_folder(tmp_path), tmp_path / "again.zip", prefix="other-name/")
+    assert rezipped.read_bytes() != archive.read_bytes()
+    with pytest.raises(Refused, match="already uploaded"):  # the same logs, zipped again under another name
+        upload(results, rezipped)
     assert results.store.head() == head and len(results.table().frame) == 1
 
 
@@ -254,6 +259,47 @@ def noisy(tmp_path):
     return _zip(tmp_path / "a.zip", members), None, "cv_below_threshold: coefficient of variation"
 
 
+def inflated_power_limit(tmp_path):
+    members = _good_members(tmp_path, power_w=5000.0)
+    members = _edit_json(members, "run/hardware.json", lambda d: d.update(tdp_w=1e9, idle_power_w=0.0))
+    members = _edit_json(members, "run/summary.json", lambda d: d["hardware"].update(tdp_w=1e9, idle_power_w=0.0))
+    return _zip(tmp_path / "a.zip", members), None, "power_limits: recorded power limit 1000000000.0 W"
+
+
+def hardware_json_disagrees(tmp_path):
+    members = _edit_json(_good_members(tmp_path), "run/hardware.json", lambda d: d.update(tdp_w=5000.0))
+    return _zip(tmp_path / "a.zip", members), None, "hardware.json tdp_w 5000.0, summary 700.0"
+
+
+def unknown_gpu(tmp_path):
+    members = _edit_json(
+        _good_members(tmp_path), "run/summary.json", lambda d: d["hardware"].update(gpu_name="RTX 4090 (not H100)")
+    )
+    return _zip(tmp_path / "a.zip", members), None, "unknown GPU 'RTX 4090 (not H100)'"
+
+
+def shortened_durations(tmp_path):
+    def faster(data: dict) -> None:
+        for repetition in data["repetitions"]:
+            for phase in repetition["phases"].values():
+                phase["duration_s"] = 0.001
+
+    members = _edit_json(_good_members(tmp_path), "run/summary.json", faster)
+    return _zip(tmp_path / "a.zip", members), None, "repetition 1 preprocess duration_s: summary 0.001"
+
+
+def malformed_hardware_json(tmp_path):
+    members = _good_members(tmp_path) | {"run/hardware.json": b"[]"}
+    return _zip(tmp_path / "a.zip", members), None, "must each hold a JSON object"
+
+
+def copied_reference_runs(tmp_path):
+    root = run_logs.write_reference_runs(tmp_path / "ref", runs=1)
+    for run in range(2, 11):
+        shutil.copytree(root / "run-01", root / f"run-{run:02d}")
+    return run_logs.zip_folder(root, tmp_path / "a.zip"), None, "repetition 2 equals repetition 1"
+
+
 def duplicate_forms(tmp_path):
     return _zip(tmp_path / "a.zip", {"run/x.json": b"1", "run/./x.json": b"2"}), None, "'run/./x.json' appears twice"
 
@@ -337,6 +383,12 @@ BAD_ARCHIVES = [
     missing_repetition,
     tampered_summary,
     noisy,
+    inflated_power_limit,
+    hardware_json_disagrees,
+    unknown_gpu,
+    shortened_durations,
+    malformed_hardware_json,
+    copied_reference_runs,
     duplicate_forms,
     duplicate_case,
     too_deep,
