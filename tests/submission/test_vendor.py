@@ -300,6 +300,22 @@ def copied_reference_runs(tmp_path):
     return run_logs.zip_folder(root, tmp_path / "a.zip"), None, "repetition 2 equals repetition 1"
 
 
+def reference_malformed_config(tmp_path):
+    root = run_logs.write_reference_runs(tmp_path / "ref", runs=2)
+    for config in root.rglob("benchmark_config.json"):
+        config.write_text(json.dumps({"backend": ["not", "a", "section"]}))
+    return run_logs.zip_folder(root, tmp_path / "a.zip"), None, "run_folder: a.zip: 'list' object has no attribute"
+
+
+def reference_zero_latency(tmp_path):
+    root = run_logs.write_reference_runs(tmp_path / "ref")
+    report = root / "run-01" / "benchmark_report.json"
+    data = json.loads(report.read_text())
+    data["forward"]["latency"]["values"] = [0]
+    report.write_text(json.dumps(data))
+    return run_logs.zip_folder(root, tmp_path / "a.zip"), None, "duration_s"
+
+
 def duplicate_forms(tmp_path):
     return _zip(tmp_path / "a.zip", {"run/x.json": b"1", "run/./x.json": b"2"}), None, "'run/./x.json' appears twice"
 
@@ -389,6 +405,8 @@ BAD_ARCHIVES = [
     shortened_durations,
     malformed_hardware_json,
     copied_reference_runs,
+    reference_malformed_config,
+    reference_zero_latency,
     duplicate_forms,
     duplicate_case,
     too_deep,
