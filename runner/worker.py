@@ -12,7 +12,8 @@ import re
 import shutil
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -180,7 +181,7 @@ class Worker:
             return str(self.config.models_dir / request.model_id)
         if self.hub is None:
             raise RunFailed("load", f"{request.model_id} is not a local model and this worker has no Hub access")
-        try:
+        with _hub_failures(request.model_id, f"{request.model_id}@{request.revision or 'main'}", self.hub.endpoint):
             info = self.hub.model_info(request.model_id, revision=request.revision)
             return snapshot_download(
                 request.model_id,
@@ -190,14 +191,6 @@ class Worker:
                 endpoint=self.hub.endpoint,
                 token=self.hub.token,
             )
-        except GatedRepoError as err:
-            raise RunFailed("load", f"{request.model_id} is gated: the worker's token has no access") from err
-        except (RepositoryNotFoundError, RevisionNotFoundError) as err:
-            raise RunFailed("load", f"{request.model_id}@{request.revision or 'main'} not found on the Hub") from err
-        except (HfHubHTTPError, OSError) as err:  # offline, or the Hub failed: the request can be retried
-            raise RunFailed(
-                "load", f"{request.model_id} could not be downloaded from {self.hub.endpoint}: {err}"
-            ) from err
 
     def dataset_path(self, request: Request) -> str | None:
         """A local folder of the task's dataset: from `datasets_dir`, or the Hub dataset downloaded.
@@ -210,7 +203,7 @@ class Worker:
         if self.hub is None:
             return None
         dataset = TASKS[request.task].dataset
-        try:
+        with _hub_failures(f"dataset {dataset}", f"dataset {dataset}", self.hub.endpoint):
             return snapshot_download(
                 dataset,
                 repo_type="dataset",
@@ -218,14 +211,6 @@ class Worker:
                 endpoint=self.hub.endpoint,
                 token=self.hub.token,
             )
-        except GatedRepoError as err:
-            raise RunFailed("load", f"dataset {dataset} is gated: the worker's token has no access") from err
-        except (RepositoryNotFoundError, RevisionNotFoundError) as err:
-            raise RunFailed("load", f"dataset {dataset} not found on the Hub") from err
-        except (HfHubHTTPError, OSError) as err:
-            raise RunFailed(
-                "load", f"dataset {dataset} could not be downloaded from {self.hub.endpoint}: {err}"
-            ) from err
 
     def spec_for(self, request: Request) -> RunSpec:
         return RunSpec(
@@ -293,6 +278,19 @@ class Worker:
         self.requests.replace(failed, expected=request)
         logger.info("request %s: failed: %s", request.id, reason)
         return failed
+
+
+@contextmanager
+def _hub_failures(name: str, at_revision: str, endpoint: str) -> Iterator[None]:
+    """A download that fails becomes a `load` failure saying why: gated, missing, or the Hub unreachable."""
+    try:
+        yield
+    except GatedRepoError as err:
+        raise RunFailed("load", f"{name} is gated: the worker's token has no access") from err
+    except (RepositoryNotFoundError, RevisionNotFoundError) as err:
+        raise RunFailed("load", f"{at_revision} not found on the Hub") from err
+    except (HfHubHTTPError, OSError) as err:  # offline, or the Hub failed: the request can be retried
+        raise RunFailed("load", f"{name} could not be downloaded from {endpoint}: {err}") from err
 
 
 class _Heartbeat:

@@ -1,22 +1,15 @@
 """`python -m leaderboard`: cutting releases and rebuilding indexes on the configured store."""
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from core.repos import ResultsRepo
 from core.store.local import LocalStore
+from tests.cli import run_module
 from tests.factories import make_result
 
 
 def run_cli(data_dir, *args):
-    env = {**os.environ, "AIES_DATA_DIR": str(data_dir), "PYTHONPATH": os.getcwd()}
-    env.pop("AIES_BACKEND", None)
-    return subprocess.run(
-        [sys.executable, "-m", "leaderboard", *args], capture_output=True, text=True, env=env, timeout=120
-    )
+    return run_module("leaderboard", data_dir, *args)
 
 
 @pytest.fixture

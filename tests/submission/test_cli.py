@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-
 import pytest
 
 from core.models import ReviewStatus, Source
 from core.repos import ResultsRepo
 from core.store.local import LocalStore
+from tests.cli import run_module
 from tests.factories import make_result
 
 
 def run_cli(data_dir, *args):
-    env = {**os.environ, "AIES_DATA_DIR": str(data_dir), "PYTHONPATH": os.getcwd()}
-    env.pop("AIES_BACKEND", None)
-    return subprocess.run(
-        [sys.executable, "-m", "submission", *args], capture_output=True, text=True, env=env, timeout=120
-    )
+    return run_module("submission", data_dir, *args)
 
 
 @pytest.fixture
