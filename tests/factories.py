@@ -123,3 +123,20 @@ def make_request(
 
 def later(minutes: int) -> datetime:
     return T0 + timedelta(minutes=minutes)
+
+
+def standard_settings(task: TaskId, **changes) -> BenchmarkSettings:
+    """The catalog's standard settings of a task, as a run records them; `changes` override fields."""
+    spec = TASKS[task]
+    values = dict(
+        dataset=spec.dataset,
+        dataset_revision="b" * 40,
+        samples=spec.samples,
+        batch_size=spec.batch_size,
+        precision=spec.precision,
+        generation=spec.generation,
+        warmup_runs=spec.warmup_runs,
+        repetitions=spec.repetitions,
+        random_weights=False,
+    )
+    return BenchmarkSettings(**(values | changes))

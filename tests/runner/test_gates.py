@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.catalog import TASKS, Phase, TaskId
-from core.models import BenchmarkSettings
+from core.catalog import Phase, TaskId
 from runner import gates
 from runner.gates import KWH_TO_J, NOT_APPLICABLE_CPU, GateInput, Window
 from runner.hardware import (
@@ -17,6 +16,7 @@ from runner.hardware import (
     gpu_hardware,
     visible_gpus,
 )
+from tests.factories import standard_settings
 from tests.runner.conftest import FAKE_IDLE_W as IDLE_W
 
 TDP_W = 700.0
@@ -59,22 +59,6 @@ def healthy_windows(task: TaskId, repetitions: int = 10) -> list[Window]:
     load = [window("load_dataset", None, seconds=0.2), window("load_model", None, seconds=3.0)]
     spread = [1.0, 1.01, 0.99, 1.0, 1.005, 0.995, 1.0, 1.002, 0.998, 1.0]
     return load + [w for i in range(1, repetitions + 1) for w in repetition(task, i, scale=spread[i - 1])]
-
-
-def standard_settings(task: TaskId, **changes) -> BenchmarkSettings:
-    spec = TASKS[task]
-    values = dict(
-        dataset=spec.dataset,
-        dataset_revision="b" * 40,
-        samples=spec.samples,
-        batch_size=spec.batch_size,
-        precision=spec.precision,
-        generation=spec.generation,
-        warmup_runs=spec.warmup_runs,
-        repetitions=spec.repetitions,
-        random_weights=False,
-    )
-    return BenchmarkSettings(**(values | changes))
 
 
 def gate_input(task: TaskId, *, on_gpu: bool = True, windows=None, **changes) -> GateInput:

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from core.catalog import TASKS, TaskId, size_class_for
 from core.models import (
-    BenchmarkSettings,
     EnergyMethods,
     EnergySource,
     Hardware,
@@ -23,7 +22,7 @@ from core.models import (
     Source,
 )
 from runner import gates
-from tests.factories import T0
+from tests.factories import T0, standard_settings
 
 IDLE_W = 70.0
 TDP_W = 700.0
@@ -73,16 +72,7 @@ def write_run(
     spec = TASKS[task]
     raw = raw_windows if raw_windows is not None else windows(task)
     parsed = tuple(gates.Window.model_validate(window) for window in raw)
-    settings = BenchmarkSettings(
-        dataset=spec.dataset,
-        samples=spec.samples,
-        batch_size=spec.batch_size,
-        precision=spec.precision,
-        generation=spec.generation,
-        warmup_runs=spec.warmup_runs,
-        repetitions=spec.repetitions,
-        random_weights=False,
-    )
+    settings = standard_settings(task)
     checks = gates.evaluate(
         gates.GateInput(task=task, on_gpu=True, settings=settings, windows=parsed, idle_power_w=IDLE_W, tdp_w=TDP_W)
     )
