@@ -1,7 +1,8 @@
 """Vendor log archives: a proprietary model's own benchmark run, zipped and uploaded with the attestation.
 
 Nothing is stored until the whole archive has passed: safe extraction (core.archive), a recognised run
-folder, records that parse, a GPU run, and every gate recomputed from the raw windows (runner.validate:
+folder, records that parse, a GPU run whose power limit and idle baseline fit its model (core.gpus),
+repetitions that are not copies, and every gate recomputed from the raw windows (runner.validate:
 settings, positive energies, power between idle and TDP, spread, tokens, repetitions). An accepted
 archive becomes a vendor Result pending maintainer review, stored in one commit with the original zip
 and the validation report; a rejected one writes nothing and says what failed.
