@@ -81,24 +81,11 @@ from runner.scenario import (
     Workload,
     failures_as,
 )
-from runner.spec import RunSpec
+from runner.spec import OB_TASKS, RunSpec
 
 logger = logging.getLogger(__name__)
 
 HARDWARE_FILE = "hardware.json"
-# optimum-benchmark's task name for each catalog task (it picks the auto class and the preprocessing).
-OB_TASKS: dict[TaskId, str] = {
-    TaskId.TEXT_GENERATION: "text-generation",
-    TaskId.SUMMARIZATION: "summarization",
-    TaskId.EXTRACTIVE_QA: "question-answering",
-    TaskId.TEXT_CLASSIFICATION: "text-classification",
-    TaskId.SENTENCE_SIMILARITY: "sentence-similarity",
-    TaskId.IMAGE_CLASSIFICATION: "image-classification",
-    TaskId.OBJECT_DETECTION: "object-detection",
-    TaskId.AUTOMATIC_SPEECH_RECOGNITION: "automatic-speech-recognition",
-    TaskId.IMAGE_GENERATION: "text-to-image",
-    TaskId.IMAGE_CAPTIONING: "image-to-text",
-}
 # energy_star's option naming each of the task's input columns, in the catalog's order.
 COLUMN_OPTIONS: dict[TaskId, tuple[str, ...]] = {
     TaskId.TEXT_GENERATION: ("text_column_name",),

@@ -31,22 +31,12 @@ from core.models import (
     ValidityCheck,
 )
 from runner import gates
+from runner.spec import OB_TASKS
 
 REPORT = "benchmark_report.json"
 CONFIG = "benchmark_config.json"
 # optimum-benchmark task names → catalog tasks (the reference runner's configs use these).
-OB_TASKS = {
-    "text-generation": TaskId.TEXT_GENERATION,
-    "summarization": TaskId.SUMMARIZATION,
-    "question-answering": TaskId.EXTRACTIVE_QA,
-    "text-classification": TaskId.TEXT_CLASSIFICATION,
-    "sentence-similarity": TaskId.SENTENCE_SIMILARITY,
-    "image-classification": TaskId.IMAGE_CLASSIFICATION,
-    "object-detection": TaskId.OBJECT_DETECTION,
-    "automatic-speech-recognition": TaskId.AUTOMATIC_SPEECH_RECOGNITION,
-    "text-to-image": TaskId.IMAGE_GENERATION,
-    "image-to-text": TaskId.IMAGE_CAPTIONING,
-}
+CATALOG_TASKS = {name: task for task, name in OB_TASKS.items()}
 _TARGETS = {Phase.PREPROCESS: "preprocess_dataset", Phase.PREFILL: "prefill", Phase.DECODE: "decode"}
 
 
@@ -112,7 +102,7 @@ def read(root: Path, *, label: str) -> tuple[Result, tuple[ValidityCheck, ...]]:
     first = configs[0]
     backend, scenario = first.get("backend") or {}, first.get("scenario") or {}
     environment = first.get("environment") or {}
-    task = OB_TASKS.get(backend.get("task"))
+    task = CATALOG_TASKS.get(backend.get("task"))
     if task is None:
         raise ReferenceLogError(f"{label}: {CONFIG} names task {backend.get('task')!r}, not one of the ten")
     for config in configs[1:]:

@@ -13,6 +13,21 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.catalog import TASKS, TaskId
 
+# optimum-benchmark's task name for each catalog task (it picks the auto class and the preprocessing);
+# the reference runner's configs name tasks the same way.
+OB_TASKS: dict[TaskId, str] = {
+    TaskId.TEXT_GENERATION: "text-generation",
+    TaskId.SUMMARIZATION: "summarization",
+    TaskId.EXTRACTIVE_QA: "question-answering",
+    TaskId.TEXT_CLASSIFICATION: "text-classification",
+    TaskId.SENTENCE_SIMILARITY: "sentence-similarity",
+    TaskId.IMAGE_CLASSIFICATION: "image-classification",
+    TaskId.OBJECT_DETECTION: "object-detection",
+    TaskId.AUTOMATIC_SPEECH_RECOGNITION: "automatic-speech-recognition",
+    TaskId.IMAGE_GENERATION: "text-to-image",
+    TaskId.IMAGE_CAPTIONING: "image-to-text",
+}
+
 
 class RunSpec(BaseModel):
     """One model on one task. Standard settings come from the catalog; overrides exist for tests only

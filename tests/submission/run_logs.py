@@ -22,6 +22,7 @@ from core.models import (
     Source,
 )
 from runner import gates
+from runner.spec import OB_TASKS
 from tests.factories import T0, standard_settings
 
 IDLE_W = 70.0
@@ -120,13 +121,6 @@ def zip_folder(folder: Path, archive: Path, *, prefix: str = "run/") -> Path:
     return archive
 
 
-OB_TASK_NAMES = {
-    TaskId.TEXT_CLASSIFICATION: "text-classification",
-    TaskId.SUMMARIZATION: "summarization",
-    TaskId.TEXT_GENERATION: "text-generation",
-}
-
-
 def write_reference_runs(
     root: Path,
     task: TaskId = TaskId.TEXT_CLASSIFICATION,
@@ -144,7 +138,7 @@ def write_reference_runs(
         "backend": {
             "name": "pytorch",
             "model": "acme/secret",
-            "task": OB_TASK_NAMES[task],
+            "task": OB_TASKS[task],
             "torch_dtype": None,
             "no_weights": True,
         },
