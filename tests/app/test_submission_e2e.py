@@ -187,7 +187,6 @@ def test_vendor_upload_needs_the_attestation_and_reports_each_archive(portal_app
     _shot(page, "vendor-accepted")
 
 
-
 def test_the_production_configuration_checks_on_the_hub_and_queues_in_the_hub_repo(hub_server, tmp_path):
     """Both repos and the model on the Hub (the local Hub-API server): check, submit, duplicate, through the API."""
     from gradio_client import Client
