@@ -23,7 +23,9 @@ Seconds = Annotated[float, Field(gt=0, allow_inf_nan=False, description="Units: 
 RecordId = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")]
 CommitSha = Annotated[str, Field(pattern=r"^[0-9a-f]{40}$")]
 
-REFERENCE_GPU = "H100"
+# The reference hardware (methodology §3, "NVIDIA H100 80GB"), as NVML names it: the SXM card. An H100 PCIe or
+# NVL draws a different power envelope, so its results form populations of their own.
+REFERENCE_GPU = "NVIDIA H100 80GB HBM3"
 CPU_HARDWARE = "CPU"
 
 
@@ -168,7 +170,7 @@ class Hardware(_Record):
 
     @property
     def is_reference(self) -> bool:
-        return REFERENCE_GPU in self.gpu_name
+        return self.gpu_name == REFERENCE_GPU
 
 
 class BenchmarkSettings(_Record):
@@ -278,6 +280,11 @@ class Result(_Record):
                 )
         elif self.size_class is not None:
             raise ValueError(f"size_class applies only to text generation, not {self.task}")
+        if self.hardware.gpu_count > 1 and self.size_class is not SizeClass.C:
+            raise ValueError(
+                f"hardware.gpu_count: {self.hardware.gpu_count} GPUs, but only class C text generation runs on several;"
+                " every other benchmark runs on one GPU"
+            )
         if len(self.repetitions) != self.settings.repetitions:
             raise ValueError(
                 f"repetitions: {len(self.repetitions)} recorded but settings.repetitions is {self.settings.repetitions}"

@@ -394,7 +394,9 @@ class ResultsRepo(_RecordRepo[Result]):
         return f"releases/{release_id}.json"
 
     def release_ids(self) -> list[str]:
-        return sorted(path.removeprefix("releases/").removesuffix(".json") for path in self.store.list("releases"))
+        """The cut releases, oldest first by cut time: names like "2026-5" and "2026-11" do not sort as text."""
+        ids = [path.removeprefix("releases/").removesuffix(".json") for path in self.store.list("releases")]
+        return sorted(ids, key=lambda release_id: (self.release(release_id).cut_at, release_id))
 
     def release(self, release_id: str) -> Release:
         """A cut release; kept once read, since a cut release never changes (labels ask for it often)."""

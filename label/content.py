@@ -35,6 +35,8 @@ class LabelData(BaseModel):
         scored: The release month ("November 2026"), or a text such as "Not yet rated".
         leaderboard_url: Where a reader verifies the rating; printed on the label.
         size_class: The text-generation size class, shown beside the task.
+        too_few_to_rate: The population's range is zero (one model, or all equal): methodology §3 gives
+            everyone 3 stars and flags them "not enough models to rate"; the label shows the flag, not stars.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -47,6 +49,7 @@ class LabelData(BaseModel):
     scored: str = Field(min_length=1)
     leaderboard_url: str = Field(min_length=1)
     size_class: SizeClass | None = None
+    too_few_to_rate: bool = False
 
     @field_validator("model_id", "task_name", "hardware", "scored", "leaderboard_url")
     @classmethod
@@ -116,7 +119,12 @@ def _trim_zeros(number: str) -> str:
 
 def describe(data: LabelData) -> str:
     """The label in one sentence, for alt text and the SVG title."""
-    rating = f"{data.stars} of 5 stars" if data.stars is not None else "not rated yet"
+    if data.stars is None:
+        rating = "not rated yet"
+    elif data.too_few_to_rate:
+        rating = "not enough models to rate"
+    else:
+        rating = f"{data.stars} of 5 stars"
     return (
         f"AI Energy Score label for {data.model_id}, {data.task_display} on {data.hardware}: {rating}, "
         f"{format_energy(data.energy_wh)} Wh per 1,000 tasks"

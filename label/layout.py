@@ -105,12 +105,17 @@ def build_layout(data: LabelData) -> Layout:
     ):
         shapes += _detail_row(top, label, value)
     shapes += _energy_row(_ENERGY_TOP, data.energy_wh)
-    stars = _stars(_SCORE_CENTRE, data.stars)
+    stars = () if data.too_few_to_rate else _stars(_SCORE_CENTRE, data.stars)
     shapes.append(Text(MARGIN, _baseline(_SCORE_CENTRE - 17 / 2, 14, 17), "Energy Score", 14, "medium", TEXT))
-    if stars:
-        shapes += [Polygon(star_points(star), GREEN if star.filled else STAR_EMPTY) for star in stars]
-    else:
+    if data.stars is None:
         shapes.append(Text(RIGHT, _baseline(_SCORE_CENTRE - 7, 12, 14), "Not rated yet", 12, "medium", MUTED, "right"))
+    elif data.too_few_to_rate:
+        shapes += [
+            Text(RIGHT, _baseline(_SCORE_CENTRE - 13 + 13 * i, 11, 13), line, 11, "medium", MUTED, "right")
+            for i, line in enumerate(("Not enough models", "to rate"))
+        ]
+    else:
+        shapes += [Polygon(star_points(star), GREEN if star.filled else STAR_EMPTY) for star in stars]
     shapes += _footer(data.leaderboard_url)
     return Layout(shapes=tuple(shapes), stars=stars, name=name, name_band=name_band)
 

@@ -12,7 +12,7 @@ from core.catalog import TASKS, TaskId
 from core.settings import Settings
 from core.store import NotFound
 from label.content import LabelData
-from leaderboard.tables import LATEST, LeaderboardData, significant
+from leaderboard.tables import LATEST, LATEST_QUERY, LeaderboardData, significant
 
 NOT_RATED = "Not rated yet"
 _FILES = Path(tempfile.gettempdir()) / "aies-labels"
@@ -29,14 +29,17 @@ def label_for(data: LeaderboardData, result_id: str, release_id: str | None, lea
         raise NotFound(f"no result with id {result_id!r}")
     row = rows.iloc[0]
     releases = data.results.release_ids()
-    if release_id is None or release_id == LATEST:
-        release_id = None if release_id == LATEST or not releases else releases[-1]
-    stars, scored = None, NOT_RATED
+    if release_id in (LATEST, LATEST_QUERY):
+        release_id = None  # the latest view rates live: nothing to print on a label yet
+    elif release_id is None:
+        release_id = releases[-1] if releases else None
+    stars, scored, too_few = None, NOT_RATED, False
     if release_id is not None:
         release = data.results.release(release_id)
         stars = release.stars.get(result_id)
         if stars is not None:
             scored = f"{release.cut_at:%B %Y}"
+            too_few = any(p.band_edges_wh is None for p in release.populations if result_id in p.result_ids)
     hardware = row["hardware"] if row["gpu_count"] <= 1 else f"{row['gpu_count']} × {row['hardware']}"
     return LabelData(
         model_id=row["model_id"],
@@ -47,6 +50,7 @@ def label_for(data: LeaderboardData, result_id: str, release_id: str | None, lea
         scored=scored,
         leaderboard_url=leaderboard_url,
         size_class=row["size_class"] if pd.notna(row["size_class"]) else None,
+        too_few_to_rate=too_few,
     )
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from core.catalog import TASKS, TaskId
-from core.models import Result
-from leaderboard.tables import significant, stars_text
+from core.models import REFERENCE_GPU, Result, ReviewStatus
+from leaderboard.tables import rating_text, significant
 
 
 def model_choices(results: pd.DataFrame) -> list[str]:
@@ -16,16 +16,22 @@ def model_choices(results: pd.DataFrame) -> list[str]:
 def model_results(results: pd.DataFrame, rated: pd.DataFrame, model_id: str) -> pd.DataFrame:
     """Every result of one model, with its stars where the chosen release rated it."""
     rows = results.loc[results["model_id"] == model_id].sort_values(["task", "measured_at"])
-    stars = rated.set_index("id")["stars"] if len(rated) else pd.Series(dtype="int64")
+    by_id = rated.set_index("id") if len(rated) else None
+
+    def rating(result_id: str) -> str:
+        if by_id is None or result_id not in by_id.index:
+            return "not rated"
+        return rating_text(int(by_id.at[result_id, "stars"]), bool(by_id.at[result_id, "rateable_population"]))
+
     return pd.DataFrame(
         {
             "Result": rows["id"].to_numpy(),
             "Task": [TASKS[TaskId(t)].display_name for t in rows["task"]],
             "Energy (Wh / 1k queries)": [significant(v) for v in rows["score_wh"]],
-            "Stars": [stars_text(int(stars[i])) if i in stars.index else "not rated" for i in rows["id"]],
+            "Stars": [rating(i) for i in rows["id"]],
             "Class": rows["size_class"].fillna("—").to_numpy(),
             "Hardware": rows["hardware"].to_numpy(),
-            "Scored": rows["measured_at"].dt.strftime("%Y-%m-%d").to_numpy(),
+            "Measured": rows["measured_at"].dt.strftime("%Y-%m-%d").to_numpy(),
             "Valid": [
                 "yes" if v else f"no: {why}" for v, why in zip(rows["valid"], rows["failed_checks"], strict=True)
             ],
@@ -101,16 +107,46 @@ def result_facts(result: Result) -> str:
     )
 
 
+def compared_rows(rated: pd.DataFrame, results: pd.DataFrame, models: list[str]) -> pd.DataFrame:
+    """One row per model and task: the result the release rated (on the reference hardware when it rated
+    several), else the model's latest result for that task, unrated. A later failed or CPU run therefore
+    never hides a rating. The rows carry `stars` (NaN when unrated)."""
+    chosen_rated = rated.loc[rated["model_id"].isin(models)] if len(rated) else rated
+    if len(chosen_rated):
+        chosen_rated = chosen_rated.assign(_reference=chosen_rated["hardware"] == REFERENCE_GPU)
+        chosen_rated = chosen_rated.sort_values(["_reference", "measured_at"]).drop(columns="_reference")
+        chosen_rated = chosen_rated.drop_duplicates(["model_id", "task"], keep="last")
+    unrated = results.loc[results["model_id"].isin(models)].sort_values("measured_at")
+    unrated = unrated.drop_duplicates(["model_id", "task"], keep="last").assign(stars=float("nan"))
+    if len(chosen_rated):
+        taken = pd.MultiIndex.from_frame(chosen_rated[["model_id", "task"]])
+        unrated = unrated.loc[~pd.MultiIndex.from_frame(unrated[["model_id", "task"]]).isin(taken)]
+        return pd.concat([chosen_rated, unrated], ignore_index=True)
+    return unrated.reset_index(drop=True)
+
+
 def compare(rated: pd.DataFrame, results: pd.DataFrame, models: list[str]) -> pd.DataFrame:
-    """Tasks as rows, the chosen models as columns: energy and stars of each model's latest result."""
-    stars = rated.set_index("id")["stars"] if len(rated) else pd.Series(dtype="int64")
-    chosen = results.loc[results["model_id"].isin(models)].sort_values("measured_at")
-    latest = chosen.drop_duplicates(["model_id", "task"], keep="last")
+    """Tasks as rows, the chosen models as columns: each cell a model's energy and stars for that task."""
+    rows = compared_rows(rated, results, models)
     table = pd.DataFrame({"Task": [task.display_name for task in TASKS.values()]}, index=[t.value for t in TASKS])
     for model in models:
         cells = {}
-        for _, row in latest.loc[latest["model_id"] == model].iterrows():
-            rating = stars_text(int(stars[row["id"]])) if row["id"] in stars.index else "not rated"
-            cells[row["task"]] = f"{significant(row['score_wh']):g} Wh · {rating}"
+        for _, row in rows.loc[rows["model_id"] == model].iterrows():
+            if pd.notna(row["stars"]):
+                rating = rating_text(int(row["stars"]), bool(row["rateable_population"]))
+            else:
+                rating = _why_unrated(row)
+            hardware = "" if row["hardware"] == REFERENCE_GPU else f" ({row['hardware']})"
+            cells[row["task"]] = f"{significant(row['score_wh']):g} Wh · {rating}{hardware}"
         table[model] = [cells.get(task, "—") for task in table.index]
     return table.loc[(table[models] != "—").any(axis=1)].reset_index(drop=True) if models else table.iloc[0:0]
+
+
+def _why_unrated(row: pd.Series) -> str:
+    if not row["valid"]:
+        return "not rated: failed checks"
+    if row["review"] == ReviewStatus.PENDING:
+        return "not rated: awaiting review"
+    if row["review"] == ReviewStatus.REJECTED:
+        return "not rated: rejected in review"
+    return "not rated in this release"

@@ -82,8 +82,8 @@ def build_detail(tab: gr.Tab, data: LeaderboardData, controls: Controls) -> None
 
 
 def compare_figure(rated: pd.DataFrame, results: pd.DataFrame, models: list[str]) -> go.Figure:
-    latest = results.loc[results["model_id"].isin(models)].sort_values("measured_at")
-    latest = latest.drop_duplicates(["model_id", "task"], keep="last")
+    rows = detail.compared_rows(rated, results, models)
+    latest = rows.loc[rows["valid"]]
     figure = go.Figure(layout=dict(template="plotly_white", barmode="group", height=380, title="Energy by task"))
     for model in models:
         rows = latest.loc[latest["model_id"] == model]

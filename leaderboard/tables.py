@@ -12,13 +12,14 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from core.models import Source
+from core.models import REFERENCE_GPU, Source
 from core.releases import build_release, rated_results
 from core.repos import ResultsRepo
 
 LATEST = "Latest measurements (not yet rated)"
+LATEST_QUERY = "latest"  # how a label link names the latest view: its labels are "not rated yet"
 ALL_HARDWARE = "All hardware"
-REFERENCE_HARDWARE = "NVIDIA H100 (reference)"
+REFERENCE_HARDWARE = "NVIDIA H100 80GB (reference)"
 ALL_CLASSES = "All classes"
 HUB_URL = "https://huggingface.co"
 
@@ -30,7 +31,7 @@ OPTIONAL_COLUMNS = [
     "Class",
     "Parameters (B)",
     "Hardware",
-    "Scored",
+    "Measured",
     "Label",
     "Precision",
     "Repetitions",
@@ -38,7 +39,7 @@ OPTIONAL_COLUMNS = [
     "CPU energy (Wh / 1k)",
     "RAM energy (Wh / 1k)",
 ]
-DEFAULT_OPTIONAL = ["Relative energy", "Provider", "Class", "Parameters (B)", "Hardware", "Scored", "Label"]
+DEFAULT_OPTIONAL = ["Relative energy", "Provider", "Class", "Parameters (B)", "Hardware", "Measured", "Label"]
 DATATYPES = {"Model": "markdown", "Label": "markdown"}
 
 
@@ -83,7 +84,7 @@ class LeaderboardData:
 
 
 def hardware_choices(frame: pd.DataFrame) -> list[str]:
-    others = sorted(h for h in frame["hardware"].unique() if "H100" not in h)
+    others = sorted(h for h in frame["hardware"].unique() if h != REFERENCE_GPU)
     return [REFERENCE_HARDWARE, *others, ALL_HARDWARE]
 
 
@@ -98,7 +99,7 @@ def select_rows(
     """The rated rows of one task that match the filters, lowest energy first."""
     rows = frame.loc[frame["task"] == task]
     if hardware == REFERENCE_HARDWARE:
-        rows = rows.loc[rows["hardware"].str.contains("H100", regex=False)]
+        rows = rows.loc[rows["hardware"] == REFERENCE_GPU]
     elif hardware != ALL_HARDWARE:
         rows = rows.loc[rows["hardware"] == hardware]
     if size_class != ALL_CLASSES:
@@ -117,6 +118,22 @@ def significant(value: float, digits: int = 4) -> float:
 
 def stars_text(stars: int) -> str:
     return "★" * stars + "☆" * (5 - stars)
+
+
+def rating_text(stars: int, rateable_population: bool) -> str:
+    """The stars, flagged where the population's range is zero (methodology §3: 3 stars, not a rating)."""
+    return stars_text(stars) if rateable_population else f"{stars_text(stars)} (not enough models to rate)"
+
+
+def shown_score(value: float, edges: tuple[float, ...] | None) -> float:
+    """The score rounded for display, with as many more digits as it takes not to print the same figure as
+    a band edge it is not equal to: 1.80001 beside the edge "5★ ≤ 1.8" must not read "1.8" with 4 stars."""
+    digits = 4
+    while digits < 15 and edges is not None:
+        if all(edge == value or significant(edge, digits) != significant(value, digits) for edge in edges):
+            break
+        digits += 1
+    return significant(value, digits)
 
 
 _EIGHTHS = " ▏▎▍▌▋▊▉"
@@ -147,18 +164,22 @@ def _model_cell(model_id: str, source: str) -> str:
 def display_table(rows: pd.DataFrame, *, release_id: str, columns: list[str] | None = None) -> pd.DataFrame:
     """The table a reader sees: rounded for display, links, bars; only the chosen optional columns."""
     highest = rows["score_wh"].max() if len(rows) else 1.0
-    release_query = "" if release_id == LATEST else f"?release={release_id}"
+    release_query = f"?release={LATEST_QUERY if release_id == LATEST else release_id}"
     table = pd.DataFrame(
         {
             "Model": [_model_cell(m, source) for m, source in zip(rows["model_id"], rows["source"], strict=True)],
-            "Energy (Wh / 1k queries)": [significant(v) for v in rows["score_wh"]],
-            "Stars": [stars_text(s) for s in rows["stars"]],
+            "Energy (Wh / 1k queries)": [
+                shown_score(v, edges) for v, edges in zip(rows["score_wh"], rows["band_edges_wh"], strict=True)
+            ],
+            "Stars": [
+                rating_text(s, ok) for s, ok in zip(rows["stars"], rows["rateable_population"], strict=True)
+            ],
             "Relative energy": [energy_bar(v / highest if highest else 0.0) for v in rows["score_wh"]],
             "Provider": rows["provider"].to_numpy(),
             "Class": rows["size_class"].fillna("—").to_numpy(),
             "Parameters (B)": [significant(p / 1e9, 3) if pd.notna(p) else None for p in rows["parameters"]],
             "Hardware": rows["hardware"].to_numpy(),
-            "Scored": rows["measured_at"].dt.strftime("%Y-%m-%d").to_numpy(),
+            "Measured": rows["measured_at"].dt.strftime("%Y-%m-%d").to_numpy(),
             "Label": [f"[PNG](/labels/{rid}.png{release_query})" for rid in rows["id"]],
             "Precision": rows["precision"].to_numpy(),
             "Repetitions": rows["repetitions"].to_numpy(),
@@ -178,7 +199,8 @@ def spread_callout(rows: pd.DataFrame) -> str:
     low, high = rows["score_wh"].min(), rows["score_wh"].max()
     if low <= 0 or high == low:
         return ""
-    return f"**{high / low:,.0f}× difference** between the highest and the lowest energy shown ({len(rows)} models)."
+    ratio = f"{high / low:,.0f}" if high / low >= 10 else f"{high / low:.2g}"
+    return f"**{ratio}× difference** between the highest and the lowest energy shown ({len(rows)} models)."
 
 
 def band_summary(rows: pd.DataFrame) -> str:

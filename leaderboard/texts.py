@@ -67,8 +67,12 @@ band. We keep the official rule and show each population's band edges next to it
 
 {classes}
 
-The class follows from the parameter count of the benchmarked revision (FP16 weights with 20 %
-overhead need about 1.2 GB per billion parameters).
+The class follows from the parameter count of the benchmarked revision. The limits are the
+reference's: memory M (GB) = 1.2 × P (billions of parameters), so 24 GB / 1.2 = 20 B and
+80 GB / 1.2 ≈ 66 B. Classes A and B run on one GPU, class C on several. Before a run, the runner
+checks the real need instead, FP16 weights (2 bytes a parameter) with 20 % overhead, about 2.4 GB
+per billion: a class B model over about 33 B parameters does not fit one H100 80GB in FP16, and is
+refused with that reason instead of failing halfway.
 
 ## Releases
 
@@ -89,7 +93,9 @@ rates everything measured so far, live.
   (the reference's summary rounded to 0.01 Wh and turned parse errors into 0).
 - Random weights (which the reference used for most tasks; fine for energy) are recorded on each result.
 - Runs on CPU-only machines (the local development loop) are scored on their estimated CPU energy,
-  shown as hardware "CPU" and rated only against each other; the default view is the H100.
+  shown as hardware "CPU" and rated only against each other; the default view is the reference
+  NVIDIA H100 80GB (HBM3). An H100 PCIe or NVL has another power envelope, so its results are rated
+  only against results on the same model of GPU.
 
 ## Submissions
 
@@ -113,6 +119,8 @@ rates everything measured so far, live.
 
 The impact calculator scales a result to a deployment: the whole server draws about twice the GPU
 energy (or the measured CPU and RAM are added), the data centre's PUE multiplies it, and the grid's
-carbon intensity, the site's water use (WUE) and ADEME's regional factors turn it into CO2e, water,
-primary energy and abiotic depletion. These are estimates built on the measured figure.
+carbon intensity, the site's water use and ADEME's regional factors turn it into CO2e, water,
+primary energy and abiotic depletion. Water is the server's (IT) energy times the WUE, which The
+Green Grid defines per kWh of IT energy, so PUE does not multiply it; the others use the facility's
+energy. These are estimates built on the measured figure.
 """

@@ -137,7 +137,7 @@ def read(root: Path, *, label: str) -> tuple[Result, tuple[ValidityCheck, ...]]:
             target = _TARGETS.get(phase, phase.value)
             windows.append(_window(report, target, repetition, samples, where))
     gpu_name = _gpu_name(environment, label)
-    gpu_count = int(environment.get("gpu_count") or 1)
+    gpu_count = _gpus_used(backend)
     tdp = power_limit_w(gpu_name, gpu_count)
     checks = _gates(task, settings, tuple(windows), tdp, gpu_name)
     try:
@@ -203,6 +203,13 @@ def _gpu_name(environment: dict, label: str) -> str:
     if not isinstance(name, str) or not name:
         raise ReferenceLogError(f"{label}: {CONFIG} names no GPU (environment.gpu): CPU runs are not accepted")
     return name
+
+
+def _gpus_used(backend: dict) -> int:
+    """The GPUs the benchmark ran on: its `device_ids` ("0", "0,1"), one when unset. The environment's
+    `gpu_count` is every GPU of the machine, which on an 8-GPU node is not what ran."""
+    device_ids = [part for part in str(backend.get("device_ids") or "0").split(",") if part.strip()]
+    return max(len(device_ids), 1)
 
 
 def _model_name(model: object) -> str:

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.archive import ArchiveError, ArchiveLimits, extract_zip
 from core.gpus import DEFAULT_POWER_LIMIT_W, idle_floor_w, power_limit_w
-from core.models import Attestation, Result, ReviewStatus, Source, ValidityCheck
+from core.models import REFERENCE_GPU, Attestation, Result, ReviewStatus, Source, ValidityCheck
 from core.repos import ResultsRepo, new_record_id
 from core.store import NotFound, Put
 from runner.validate import LogError, check_root
@@ -45,6 +45,7 @@ ATTESTATION_CLAUSES = {
 
 
 DEFAULT_LIMITS = ArchiveLimits()
+H100_FAMILY = "NVIDIA H100"  # NVML names: "NVIDIA H100 80GB HBM3", "NVIDIA H100 PCIe", "NVIDIA H100 NVL"
 
 
 class VendorReport(BaseModel):
@@ -178,16 +179,23 @@ def validate_archive(
 
 
 def _gpu_run(result: Result) -> ValidityCheck:
+    """Methodology §5: a vendor runs the benchmark on an H100, so that its result is comparable."""
     hardware = result.hardware
+    where = f"{hardware.gpu_count} × {hardware.gpu_name}"
     if hardware.gpu_count == 0:
         return ValidityCheck(name="hardware", passed=False, detail="a CPU run: vendor results must be measured on GPUs")
-    where = f"{hardware.gpu_count} × {hardware.gpu_name}"
     if hardware.is_reference:
         return ValidityCheck(name="hardware", passed=True, detail=f"{where}: the reference hardware")
+    if hardware.gpu_name.startswith(H100_FAMILY):
+        return ValidityCheck(
+            name="hardware",
+            passed=True,
+            detail=f"{where}: an H100 other than the reference {REFERENCE_GPU}, rated only against results on it",
+        )
     return ValidityCheck(
         name="hardware",
-        passed=True,
-        detail=f"{where}: other hardware, rated only against results on the same GPU, not on the H100 board",
+        passed=False,
+        detail=f"{where}: vendor results must be measured on an NVIDIA H100 (the reference is the {REFERENCE_GPU})",
     )
 
 

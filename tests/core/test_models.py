@@ -152,7 +152,22 @@ def test_validity_and_rateability():
     assert pending_vendor.is_valid and not pending_vendor.is_rateable
     assert make_result(source=Source.VENDOR).is_rateable
     assert not make_result(score_wh=0.0).is_rateable
+
+
+def test_the_reference_hardware_is_the_h100_80gb_not_any_h100():
     assert H100.is_reference
+    for other in ("NVIDIA H100 PCIe", "NVIDIA H100 NVL", "NVIDIA GH100 prototype"):
+        assert not Hardware(gpu_name=other, gpu_count=1).is_reference
+
+
+def test_only_class_c_text_generation_runs_on_several_gpus():
+    two = Hardware(gpu_name=H100.gpu_name, gpu_count=2)
+    with pytest.raises(ValidationError, match="2 GPUs, but only class C"):
+        make_result(hardware=two)
+    with pytest.raises(ValidationError, match="only class C"):
+        make_result(hardware=two, task=TaskId.TEXT_GENERATION, size_class=SizeClass.B, parameters=30 * 10**9)
+    big = make_result(hardware=two, task=TaskId.TEXT_GENERATION, size_class=SizeClass.C, parameters=70 * 10**9)
+    assert big.hardware.gpu_count == 2
 
 
 def test_open_result_cannot_be_under_review():

@@ -122,3 +122,14 @@ def test_a_rerun_replaces_the_earlier_measurement_of_the_same_model():
         make_result(result_id="other", model_id="o/n", score_wh=4.0),
     )
     assert eligible(frame, as_of=later(10_000))["result_id"].tolist() == ["other", "rerun"]
+
+
+def test_releases_are_listed_by_cut_time_not_by_name(store):
+    """"2026-11" sorts before "2026-5" as text; the newest release must still come last (labels default to it)."""
+    repo = ResultsRepo(store)
+    repo.add(make_result(result_id="a", model_id="org/a", score_wh=1.0))
+    cut_release(repo, "2026-5", cut_at=later(60))
+    cut_release(repo, "2026-11", cut_at=later(120))
+    cut_release(repo, "v9", cut_at=later(180))
+    cut_release(repo, "v10", cut_at=later(240))
+    assert ResultsRepo(store).release_ids() == ["2026-5", "2026-11", "v9", "v10"]

@@ -80,6 +80,15 @@ def test_an_unrated_label_says_so_where_the_stars_would_be(make_label):
     assert "Not rated yet" in texts
 
 
+def test_a_population_too_small_to_rate_shows_the_flag_not_three_stars(make_label):
+    data = make_label(stars=3, too_few_to_rate=True)
+    layout = build_layout(data)
+    assert layout.stars == ()
+    assert [s.text for s in layout.shapes if isinstance(s, Text)][-4:-2] == ["Not enough models", "to rate"]
+    image = _image(render_png(data))
+    assert _rgb(GREEN) not in _colours(image, (0, 0, image.width, image.height))
+
+
 @pytest.mark.parametrize(
     "overrides",
     [
@@ -92,6 +101,7 @@ def test_an_unrated_label_says_so_where_the_stars_would_be(make_label):
         {"task_name": "Automatic Speech Recognition", "size_class": None, "energy_wh": 1.7e308},
         {"leaderboard_url": "https://example.org/" + "very-long-path/" * 20, "energy_wh": 5e-324},
         {"stars": None, "scored": "Not yet rated", "energy_wh": 123_456_789},
+        {"stars": 3, "too_few_to_rate": True},
     ],
 )
 @pytest.mark.parametrize("scale", [1, 2])

@@ -30,6 +30,7 @@ def test_alt_text_names_the_model_its_stars_and_energy(make_label):
     assert "3 of 5 stars" in alt
     assert "1.23 Wh per 1,000 tasks" in alt
     assert "not rated yet" in describe(make_label(stars=None))
+    assert "not enough models to rate" in describe(make_label(stars=3, too_few_to_rate=True))
 
 
 @pytest.mark.parametrize(

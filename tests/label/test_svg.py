@@ -63,6 +63,14 @@ def test_an_unrated_svg_has_no_stars_and_says_so(make_label):
     assert GREEN not in render_svg(make_label(stars=None))
 
 
+def test_an_svg_of_a_population_too_small_to_rate_flags_it(make_label):
+    svg = render_svg(make_label(stars=3, too_few_to_rate=True))
+    root = ET.fromstring(svg)
+    assert _star_polygons(root) == []
+    assert {"Not enough models", "to rate"} <= set(_texts(root))
+    assert "not enough models to rate" in svg  # the title, read by screen readers
+
+
 @pytest.mark.parametrize(
     "model_id", ['org/<script>alert("x")</script>', 'a&b/it\'s "quoted" <b>', "Сбер/日本語 & Մոդել"]
 )

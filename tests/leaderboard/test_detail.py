@@ -33,7 +33,7 @@ def test_model_results_lists_every_task_with_stars_or_why_not(frames):
     table = model_results(results, rated, "org/a").set_index("Result")
     assert sorted(table.index) == ["a-bad", "a-ic", "a-tc"]
     assert table.loc["a-tc", "Stars"] == "★★★★★"
-    assert table.loc["a-ic", "Stars"] == "★★★☆☆"  # alone in its population
+    assert table.loc["a-ic", "Stars"] == "★★★☆☆ (not enough models to rate)"  # alone in its population
     assert table.loc["a-bad", "Stars"] == "not rated"
     assert table.loc["a-bad", "Valid"] == "no: cv: cv 31 %"
 
@@ -64,4 +64,34 @@ def test_compare_side_by_side(frames):
     assert by_task.loc["Binary Text Classification", "org/a"] == "1 Wh · ★★★★★"
     assert by_task.loc["Binary Text Classification", "org/b"] == "3 Wh · ★☆☆☆☆"
     assert by_task.loc["Image Classification", "org/b"] == "—"
-    assert by_task.loc["Summarization", "org/a"].endswith("not rated")
+    assert by_task.loc["Summarization", "org/a"] == "1 Wh · not rated: failed checks"
+
+
+def test_compare_keeps_the_rating_when_a_later_run_failed_or_ran_elsewhere():
+    """The release's rated result is compared; a later failed run, or a CPU run, does not hide it."""
+    from core.models import CPU_HARDWARE, Hardware
+
+    cpu = Hardware(gpu_name=CPU_HARDWARE, gpu_count=0)
+    early = [
+        make_result(result_id="a1", model_id="org/a", score_wh=1.0),
+        make_result(result_id="b1", model_id="org/b", score_wh=5.0),
+    ]
+    after_cut = [
+        make_result(
+            result_id="a2",
+            model_id="org/a",
+            score_wh=0.2,
+            measured_at=later(120),
+            checks=(ValidityCheck(name="gpu_energy_positive", passed=False, detail="0 kWh"),),
+        ),
+        make_result(result_id="b2", model_id="org/b", score_wh=50.0, hardware=cpu, measured_at=later(120)),
+        make_result(result_id="c1", model_id="org/c", score_wh=2.0, measured_at=later(120)),
+    ]
+    results = ResultsRepo.frame_of(early + after_cut)
+    rated = rated_results(results, build_release("r", results, cut_at=later(60)))
+    by_task = compare(rated, results, ["org/a", "org/b", "org/c"]).set_index("Task")
+    row = by_task.loc["Binary Text Classification"]
+    assert row["org/a"] == "1 Wh · ★★★★★"
+    assert row["org/b"] == "5 Wh · ★☆☆☆☆"
+    assert row["org/c"] == "2 Wh · not rated in this release"
+

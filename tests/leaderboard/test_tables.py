@@ -18,7 +18,9 @@ from leaderboard.tables import (
     display_table,
     energy_bar,
     hardware_choices,
+    rating_text,
     select_rows,
+    shown_score,
     significant,
     spread_callout,
 )
@@ -106,7 +108,7 @@ def test_vendor_models_are_marked_and_not_linked_to_the_hub():
             make_result(result_id="v", model_id="acme/secret", source=Source.VENDOR),
             make_result(result_id="o", model_id="org/open", score_wh=2.0),
         ]
-    ).assign(stars=[5, 1])
+    ).assign(stars=[5, 1], band_edges_wh=[(1.0, 1.2, 1.4, 1.6, 1.8, 2.0)] * 2, rateable_population=True)
     assert display_table(rows, release_id=LATEST)["Model"].tolist() == [
         "acme/secret (vendor-measured)",
         "[org/open](https://huggingface.co/org/open)",
@@ -140,3 +142,31 @@ def test_unknown_release_is_not_found(data):
 
     with pytest.raises(NotFound, match="no release"):
         data.view("1999-01")
+
+
+def test_a_score_next_to_a_band_edge_is_shown_with_the_digits_that_tell_them_apart():
+    edges = (1.0, 1.2, 1.4, 1.6, 1.8, 2.0)
+    assert shown_score(1.80001, edges) == 1.80001  # 4 stars; "1.8" would read as the 5-star edge
+    assert shown_score(1.8, edges) == 1.8
+    assert shown_score(1.234567, edges) == 1.235
+    assert shown_score(1.234567, None) == 1.235
+
+
+def test_unrateable_populations_are_flagged_and_small_spreads_keep_their_decimals():
+    assert rating_text(3, rateable_population=False) == "★★★☆☆ (not enough models to rate)"
+    assert rating_text(4, rateable_population=True) == "★★★★☆"
+    rows = ResultsRepo.frame_of(
+        [
+            make_result(result_id="a", model_id="o/a", score_wh=1.0),
+            make_result(result_id="b", model_id="o/b", score_wh=1.4),
+        ]
+    )
+    assert spread_callout(rows).startswith("**1.4× difference**")
+
+
+def test_label_links_name_the_view_they_come_from():
+    rows = ResultsRepo.frame_of([make_result(result_id="a", model_id="o/a")]).assign(
+        stars=[3], band_edges_wh=[None], rateable_population=[False]
+    )
+    assert display_table(rows, release_id=LATEST)["Label"].tolist() == ["[PNG](/labels/a.png?release=latest)"]
+    assert display_table(rows, release_id="2026-11")["Label"].tolist() == ["[PNG](/labels/a.png?release=2026-11)"]

@@ -72,6 +72,15 @@ def test_a_good_archive_is_stored_pending_review_with_its_zip_and_report(tmp_pat
     assert list(pending_reviews(results)["id"]) == [stored.id]
 
 
+def test_an_h100_other_than_the_reference_is_accepted_as_its_own_hardware(tmp_path, results) -> None:
+    members = _on_gpu("NVIDIA H100 PCIe", 350.0)(_good_members(tmp_path))
+    report = upload(results, _zip(tmp_path / "pcie.zip", members))
+    assert report.accepted, report.failures()
+    hardware = {check.name: check.detail for check in report.result.validation}["hardware"]
+    assert "NVIDIA H100 PCIe: an H100 other than the reference NVIDIA H100 80GB HBM3" in hardware
+    assert not report.result.hardware.is_reference
+
+
 def test_the_same_archive_is_stored_only_once(tmp_path, results) -> None:
     archive = run_logs.zip_folder(good_folder(tmp_path), tmp_path / "good.zip")
     first = upload(results, archive)
@@ -278,6 +287,19 @@ def unknown_gpu(tmp_path):
     return _zip(tmp_path / "a.zip", members), None, "unknown GPU 'RTX 4090 (not H100)'"
 
 
+def _on_gpu(gpu_name: str, tdp_w: float) -> Callable[[dict[str, bytes]], dict[str, bytes]]:
+    def edit(members: dict[str, bytes]) -> dict[str, bytes]:
+        members = _edit_json(members, "run/hardware.json", lambda d: d.update(tdp_w=tdp_w))
+        return _edit_json(members, "run/summary.json", lambda d: d["hardware"].update(gpu_name=gpu_name, tdp_w=tdp_w))
+
+    return edit
+
+
+def not_an_h100(tmp_path):
+    members = _on_gpu("NVIDIA A100-SXM4-80GB", 400.0)(_good_members(tmp_path))
+    return _zip(tmp_path / "a.zip", members), None, "vendor results must be measured on an NVIDIA H100"
+
+
 def shortened_durations(tmp_path):
     def faster(data: dict) -> None:
         for repetition in data["repetitions"]:
@@ -402,6 +424,7 @@ BAD_ARCHIVES = [
     inflated_power_limit,
     hardware_json_disagrees,
     unknown_gpu,
+    not_an_h100,
     shortened_durations,
     malformed_hardware_json,
     copied_reference_runs,
@@ -479,6 +502,19 @@ def test_the_reference_runners_logs_are_validated_too(tmp_path, results) -> None
         assert stored.settings.random_weights and stored.settings.precision.value == "float32"
         assert len(stored.repetitions) == 10 and stored.hardware.tdp_w == 700.0
         assert stored.measured_at == datetime(2026, 10, 10, 12, tzinfo=UTC)  # the last run's CodeCarbon time
+
+
+def test_reference_logs_from_a_multi_gpu_node_count_the_gpus_that_ran(tmp_path, results) -> None:
+    """optimum-benchmark's environment lists every GPU of the machine; the benchmark ran on its device_ids."""
+    root = run_logs.write_reference_runs(tmp_path / "node")
+    for config_path in root.glob("run-*/benchmark_config.json"):
+        config = json.loads(config_path.read_text())
+        config["environment"].update(gpu=["NVIDIA H100 80GB HBM3"] * 8, gpu_count=8)
+        config["backend"]["device_ids"] = "3"
+        config_path.write_text(json.dumps(config))
+    report = upload(results, run_logs.zip_folder(root, tmp_path / "node.zip"))
+    assert report.accepted, report.failures()
+    assert (report.result.hardware.gpu_count, report.result.hardware.tdp_w) == (1, 700.0)
 
 
 # --- Review
