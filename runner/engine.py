@@ -30,13 +30,14 @@ from runner.spec import RunSpec
 
 logger = logging.getLogger(__name__)
 
-ErrorClass = Literal["refused", "load", "oom", "inference", "timeout", "crash", "measurement", "internal"]
+ErrorClass = Literal["refused", "load", "oom", "inference", "timeout", "cancelled", "crash", "measurement", "internal"]
 ERROR_CLASSES: dict[ErrorClass, str] = {
     "refused": "the request cannot run here: bad input, the model does not fit, or its own code is not allowed",
     "load": "the model or the dataset cannot be loaded",
     "oom": "out of memory while running",
     "inference": "the model raised an error while running the task",
     "timeout": "the run exceeded its time limit and was stopped",
+    "cancelled": "the run was stopped because its worker no longer held the request",
     "crash": "the benchmark process died or was killed by a signal",
     "measurement": "the energy measurement was unusable",
     "internal": "a fault of the runner itself",
@@ -60,6 +61,9 @@ CHILD_ENV = {
     "PYTHONUNBUFFERED": "1",
 }
 _POLL_S = 0.05
+_CANCEL_POLL_S = 0.5
+# A child killed with SIGKILL is gone at once unless it is stuck in the kernel (a hung GPU driver call).
+_REAP_TIMEOUT_S = 60.0
 
 
 class RunFailed(Exception):
@@ -104,11 +108,13 @@ def run(
     *,
     request_id: str | None = None,
     on_progress: Callable[[Progress], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> Result:
     """Benchmark `spec` in a child process with `workdir` (new or empty) as its log folder.
 
     Returns the Result, valid or not (its checks say which gates failed). Raises RunFailed when no
     result could be produced; `error_class` says why and `log_excerpt` holds the end of `child.log`.
+    Setting `cancel` stops the child within a second (a worker that lost its lease must not run on).
     """
     workdir = Path(workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
@@ -139,17 +145,27 @@ def run(
         reader = threading.Thread(target=_read_events, args=(child.stdout, events), name="child-events", daemon=True)
         reader.start()
         try:
-            finished = _follow(child, events, time.monotonic() + spec.timeout_s, on_progress)
+            ending = _follow(child, events, time.monotonic() + spec.timeout_s, on_progress, cancel)
         finally:
-            _kill_group(child)
-            reader.join()
-            child.stdout.close()
-    if not finished:
+            reaped = _kill_group(child)
+            if reaped:
+                reader.join()
+                child.stdout.close()
+    if not reaped:
+        raise RunFailed(
+            "crash",
+            f"the benchmark process did not exit {_REAP_TIMEOUT_S:g} s after SIGKILL (stuck in a driver call?); "
+            "check the machine before running more",
+            _excerpt(workdir),
+        )
+    if ending == "deadline":
         raise RunFailed(
             "timeout",
             f"the run exceeded its limit of {spec.timeout_s} s and was stopped; raise timeout_s if the model is slow",
             _excerpt(workdir),
         )
+    if ending == "cancelled":
+        raise RunFailed("cancelled", "the run was stopped on request before it finished", _excerpt(workdir))
     return _outcome(child.returncode, workdir)
 
 
@@ -158,14 +174,17 @@ def _follow(
     events: queue.Queue[Progress | None],
     deadline: float,
     on_progress: Callable[[Progress], None] | None,
-) -> bool:
-    """Forward progress until the child exits; False when the deadline passed first."""
+    cancel: threading.Event | None,
+) -> Literal["exited", "deadline", "cancelled"]:
+    """Forward progress until the child exits, the deadline passes or `cancel` is set."""
     while True:
+        if cancel is not None and cancel.is_set():
+            return "cancelled"
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            return False
+            return "deadline"
         try:
-            event = events.get(timeout=remaining)
+            event = events.get(timeout=min(remaining, _CANCEL_POLL_S))
         except queue.Empty:
             continue
         if event is None:  # stdout closed: the child is exiting
@@ -173,11 +192,13 @@ def _follow(
         if on_progress is not None:
             on_progress(event)
     while time.monotonic() < deadline:
+        if cancel is not None and cancel.is_set():
+            return "cancelled"
         # Wait without reaping, so the process group id stays ours until _kill_group has run.
         if os.waitid(os.P_PID, child.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT) is not None:
-            return True
+            return "exited"
         time.sleep(_POLL_S)
-    return False
+    return "deadline"
 
 
 def _read_events(stream: IO[bytes], events: queue.Queue[Progress | None]) -> None:
@@ -192,11 +213,16 @@ def _read_events(stream: IO[bytes], events: queue.Queue[Progress | None]) -> Non
     events.put(None)
 
 
-def _kill_group(child: subprocess.Popen) -> None:
-    """Kill the child's process group (whatever is left of it), then reap the child."""
+def _kill_group(child: subprocess.Popen) -> bool:
+    """Kill the child's process group (whatever is left of it), then reap the child; False if it won't die."""
     with contextlib.suppress(ProcessLookupError):  # the whole group has already exited
         os.killpg(child.pid, signal.SIGKILL)
-    child.wait()
+    try:
+        child.wait(timeout=_REAP_TIMEOUT_S)
+    except subprocess.TimeoutExpired:
+        logger.error("benchmark process %s survived SIGKILL for %g s", child.pid, _REAP_TIMEOUT_S)
+        return False
+    return True
 
 
 def _excerpt(workdir: Path) -> str:

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Protocol
 
 import pandas as pd
 from huggingface_hub import HfApi, snapshot_download
@@ -32,7 +33,13 @@ from runner.spec import RunSpec
 
 logger = logging.getLogger(__name__)
 
-Execute = Callable[[RunSpec, Path], Result]
+
+class Execute(Protocol):
+    """Runs one benchmark (`runner.engine.run`); must stop soon after `cancel` is set."""
+
+    def __call__(self, spec: RunSpec, workdir: Path, *, cancel: threading.Event) -> Result: ...
+
+
 _COMMIT = re.compile(r"[0-9a-f]{40}")
 LOG_EXCERPT_CHARS = 4000
 LOGS_ARCHIVE = "logs.zip"
@@ -235,14 +242,22 @@ class Worker:
         heartbeat.start()
         try:
             spec = self.spec_for(request)
-            result = self.execute(spec, workdir)
+            result = self.execute(spec, workdir, cancel=heartbeat.lost)
         except RunFailed as err:
-            return self._fail(heartbeat.stop(), f"{err.error_class}: {err}", err.log_excerpt)
+            failure, excerpt = f"{err.error_class}: {err}", err.log_excerpt
         except Exception as err:  # a bug of ours or an unexpected library error: the worker carries on
             logger.exception("request %s: unexpected error", request.id)
-            excerpt = traceback.format_exc()[-LOG_EXCERPT_CHARS:]
-            return self._fail(heartbeat.stop(), f"internal: {type(err).__name__}: {err}", excerpt)
-        current = heartbeat.stop()
+            failure, excerpt = f"internal: {type(err).__name__}: {err}", traceback.format_exc()
+        else:
+            failure = excerpt = None
+        # Whatever happened, publish only while this worker still holds the request: one whose lease ran
+        # out may be running on another worker already, and must not get two results.
+        current = self._still_ours(heartbeat)
+        if current is None:
+            logger.error("request %s: lease lost to another worker; nothing published", request.id)
+            return self.requests.get(request.id)
+        if failure is not None:
+            return self._fail(current, failure, excerpt or "")
         snapshot = Path(spec.model).name  # a Hub download lives in .../snapshots/<commit sha>
         result_id = f"{request.id}-a{request.attempts}"
         logs_path = f"logs/{result_id}"
@@ -259,6 +274,28 @@ class Worker:
         # The log folder travels with the result, in the same commit: `python -m runner validate` re-checks it.
         self.results.add(result, extra=[Put(f"{logs_path}/{LOGS_ARCHIVE}", zip_folder(workdir))])
         return self._finish(current, result.id)
+
+    def _still_ours(self, heartbeat: _Heartbeat) -> Request | None:
+        """Stop the heartbeat and renew the lease once more, so that publishing has a whole lease to finish
+        in; None when the lease was lost (another worker may hold the request now)."""
+        current = heartbeat.stop()
+        if heartbeat.lost.is_set():
+            return None
+        renewed = current.with_lease(self.clock() + timedelta(seconds=self.config.lease_s))
+        try:
+            self.requests.replace(renewed, expected=current)
+        except (StaleRecord, NotFound):
+            return self.held(current)
+        return renewed
+
+    def held(self, request: Request) -> Request | None:
+        """The stored request if this worker's claim on it (this attempt) still stands, else None."""
+        try:
+            stored = self.requests.get(request.id)
+        except NotFound:
+            return None
+        ours = stored.status is RequestStatus.RUNNING and stored.worker_id == self.config.worker_id
+        return stored if ours and stored.attempts == request.attempts else None
 
     def _published_result(self, request: Request) -> str | None:
         frame = self.results.table().frame
@@ -294,11 +331,15 @@ def _hub_failures(name: str, at_revision: str, endpoint: str) -> Iterator[None]:
 
 
 class _Heartbeat:
-    """Renews the running request's lease until stopped; returns the latest version of the request."""
+    """Renews the running request's lease until stopped; sets `lost` when another worker took the request.
+
+    A store error (the Hub hiccupped) is retried at the next beat; the lease is lost only if it runs out.
+    """
 
     def __init__(self, worker: Worker, request: Request) -> None:
         self.worker = worker
         self.request = request
+        self.lost = threading.Event()
         self._stop = threading.Event()
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name=f"lease-{request.id}", daemon=True)
@@ -314,8 +355,16 @@ class _Heartbeat:
                 try:
                     self.worker.requests.replace(renewed, expected=self.request)
                 except (StaleRecord, NotFound):
-                    logger.error("request %s: lease lost; another worker may run it", self.request.id)
-                    return
+                    held = self.worker.held(self.request)
+                    if held is None:
+                        logger.error("request %s: lease lost; stopping its run", self.request.id)
+                        self.lost.set()
+                        return
+                    self.request = held  # our own renewal landed though its answer was lost
+                    continue
+                except Exception:
+                    logger.exception("request %s: lease renewal failed; retrying at the next beat", self.request.id)
+                    continue
                 self.request = renewed
 
     def stop(self) -> Request:

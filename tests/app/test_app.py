@@ -67,13 +67,14 @@ def test_leaderboard_tabs_class_search_and_release_change_the_table(seeded_app, 
     expect(_models(page)).to_have_count(4, timeout=30_000)  # text generation is the first task: classes A and B
     expect(_cell(page, 0, 0)).to_have_text("org/llm-0")
     expect(_cell(page, 0, 2)).to_have_text("★★★★★")
-    expect(page.get_by_text("not enough models to rate")).to_be_visible()  # class B has one model
+    # class B has one model: flagged in the band summary and in its stars cell
+    expect(page.get_by_text("not enough models to rate (every member gets 3 stars)")).to_be_visible()
     _shot(page, "leaderboard")
 
     page.get_by_label("B", exact=True).check()
     expect(_models(page)).to_have_count(1)
     expect(_cell(page, 0, 0)).to_have_text("org/llm-big")
-    expect(_cell(page, 0, 2)).to_have_text("★★★☆☆")
+    expect(_cell(page, 0, 2)).to_contain_text("★★★☆☆ (not enough models to rate)")
 
     page.get_by_role("tab", name="Binary Text Classification").click()
     expect(_models(page)).to_have_count(5)  # live rating: four classifiers plus one measured after the release

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ FAILURES: dict[str, tuple[str, ErrorClass, dict]] = {
     "pipeline_for_a_transformers_task": ("tiny_sd", "refused", {}),
     "timeout": ("bert_classifier", "timeout", {"timeout_s": TIMEOUT_S}),
     "killed": ("bert_classifier", "crash", {}),
+    "cancelled": ("bert_classifier", "cancelled", {}),
 }
 try:
     visible_gpus()
@@ -143,18 +145,22 @@ def _child_outlives_its_engine(spec: RunSpec, workdir: Path) -> bool:
     return False
 
 
-def _run(spec: RunSpec, workdir: Path, kill: bool) -> Outcome:
+def _run(spec: RunSpec, workdir: Path, stop: str | None) -> Outcome:
+    """Run `spec`; once the child reports loading, `stop` "killed" SIGKILLs it and "cancelled" sets `cancel`."""
     outcome = Outcome(workdir=workdir, wall_s=0.0)
-    kill_hook = _kill_child_of(workdir) if kill else None
+    kill_hook = _kill_child_of(workdir) if stop == "killed" else None
+    cancel = threading.Event()
 
     def on_progress(progress: Progress) -> None:
         outcome.events.append(progress)
         if kill_hook is not None:
             kill_hook(progress)
+        if stop == "cancelled" and progress.phase == "load":
+            cancel.set()
 
     start = time.perf_counter()
     try:
-        outcome.result = run(spec, workdir, on_progress=on_progress)
+        outcome.result = run(spec, workdir, on_progress=on_progress, cancel=cancel)
     except RunFailed as err:
         outcome.error = err
     outcome.wall_s = time.perf_counter() - start
@@ -175,11 +181,11 @@ def runs(assets, tmp_path_factory) -> tuple[dict[str, Outcome], Path, bool]:
     network_log = root / "network.log"
     jobs = {}
     for case, (model, task, dataset) in SUCCESSES.items():
-        jobs[case] = (_spec(getattr(assets, model), task, getattr(assets, dataset)), False)
+        jobs[case] = (_spec(getattr(assets, model), task, getattr(assets, dataset)), None)
     for case, (model, _, fields) in FAILURES.items():
         jobs[case] = (
             _spec(getattr(assets, model), TaskId.TEXT_CLASSIFICATION, assets.text, **fields),
-            case == "killed",
+            case if case in ("killed", "cancelled") else None,
         )
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PYTHONPATH", str(guard))
@@ -189,7 +195,7 @@ def runs(assets, tmp_path_factory) -> tuple[dict[str, Outcome], Path, bool]:
         patch.setenv("OMP_NUM_THREADS", "1")
         with ThreadPoolExecutor(max_workers=4) as pool:
             orphan = pool.submit(_child_outlives_its_engine, jobs["text_classification"][0], root / "orphan")
-            futures = {case: pool.submit(_run, spec, root / case, kill) for case, (spec, kill) in jobs.items()}
+            futures = {case: pool.submit(_run, spec, root / case, stop) for case, (spec, stop) in jobs.items()}
             outcomes = {case: future.result() for case, future in futures.items()}
             orphan_lived = orphan.result()
     return outcomes, network_log, orphan_lived
@@ -458,6 +464,7 @@ def test_failure_messages_say_what_happened(outcomes):
         pipeline_for_text
     )
     assert "SIGKILL" in str(outcomes["killed"].error)
+    assert "stopped on request" in str(outcomes["cancelled"].error)
     assert f"limit of {float(TIMEOUT_S)} s" in str(outcomes["timeout"].error)
     assert outcomes["timeout"].wall_s < TIMEOUT_S + 5
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import threading
 import zipfile
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ import pytest
 from core.catalog import TaskId
 from core.models import RequestStatus
 from core.repos import RequestsRepo, ResultsRepo
+from core.store import StoreError
 from core.store.local import LocalStore
 from runner.engine import RunFailed
 from runner.spec import RunSpec
@@ -35,7 +36,7 @@ def repos(tmp_path):
     return RequestsRepo(LocalStore(tmp_path / "requests")), ResultsRepo(LocalStore(tmp_path / "results"))
 
 
-def measured(spec: RunSpec, workdir):
+def measured(spec: RunSpec, workdir, cancel=None):
     """A stand-in engine: a valid result for the requested model and task."""
     (workdir / "summary.json").write_text("{}")
     return make_result(result_id="engine", model_id=Path(spec.model).name, task=spec.task)
@@ -104,7 +105,7 @@ def test_failures_are_recorded_and_the_worker_carries_on(repos, tmp_path, error,
     submit(requests, tmp_path, request_id="bad", model_id="org/bad")
     submit(requests, tmp_path, request_id="good", model_id="org/good", at=later(1))
 
-    def execute(spec, workdir):
+    def execute(spec, workdir, cancel=None):
         if spec.model.endswith("org/bad"):
             raise error
         return measured(spec, workdir)
@@ -128,7 +129,7 @@ def test_exactly_one_worker_gets_each_request(repos, tmp_path):
     runs: list[str] = []
     lock = threading.Lock()
 
-    def execute(spec, workdir):
+    def execute(spec, workdir, cancel=None):
         with lock:
             runs.append(spec.model.removeprefix(str(tmp_path / "models") + "/"))
         return measured(spec, workdir)
@@ -189,7 +190,7 @@ def test_a_result_published_before_the_worker_died_is_not_run_again(repos, tmp_p
     del claimed  # the worker died after publishing, before marking the request FINISHED
     clock.now += timedelta(seconds=11)
     calls = []
-    second = make_worker(repos, tmp_path, name="second", clock=clock, execute=lambda s, w: calls.append(s))
+    second = make_worker(repos, tmp_path, name="second", clock=clock, execute=lambda s, w, cancel: calls.append(s))
     done = second.run_once()
     assert (done.status, done.result_id, calls) == (RequestStatus.FINISHED, "q1-a1", [])
 
@@ -199,7 +200,7 @@ def test_the_lease_is_renewed_while_a_long_run_goes_on(repos, tmp_path):
     submit(requests, tmp_path, request_id="q1")
     renewals = threading.Event()
 
-    def slow(spec, workdir):
+    def slow(spec, workdir, cancel=None):
         # lease_s=0.3 renews every 0.1 s; wait until the record shows a renewed lease
         while not renewals.is_set():
             current = requests.get("q1")
@@ -208,11 +209,66 @@ def test_the_lease_is_renewed_while_a_long_run_goes_on(repos, tmp_path):
             renewals.wait(0.05)
         return measured(spec, workdir)
 
-    from datetime import UTC, datetime
-
     worker = make_worker(repos, tmp_path, execute=slow, lease_s=0.3, clock=lambda: datetime.now(UTC))
     assert worker.run_once().status is RequestStatus.FINISHED
     assert renewals.is_set()
+
+
+def test_a_worker_that_lost_its_lease_stops_its_run_and_publishes_nothing(repos, tmp_path):
+    """A's lease runs out (a stalled heartbeat, say) and B takes the request over: A's run is cancelled, and
+    A neither publishes a result nor marks the request FAILED; B's run is the one that counts."""
+    requests, results = repos
+    submit(requests, tmp_path, request_id="q1")
+    later_clock = Clock()
+    later_clock.now = datetime.now(UTC) + timedelta(hours=1)  # A's lease has expired by B's clock
+    b = make_worker(repos, tmp_path, name="B", clock=later_clock)
+    seen = {}
+
+    def taken_over(spec, workdir, cancel):
+        assert b.requeue_expired() and b.claim() is not None
+        seen["cancelled"] = cancel.wait(timeout=10)
+        raise RunFailed("cancelled", "the run was stopped on request before it finished")
+
+    a = make_worker(repos, tmp_path, name="A", execute=taken_over, lease_s=0.3, clock=lambda: datetime.now(UTC))
+    after_a = a.run_once()
+    assert seen["cancelled"]
+    assert (after_a.status, after_a.worker_id, after_a.attempts) == (RequestStatus.RUNNING, "B", 2)
+    assert results.table().frame.empty
+    done = b.process(requests.get("q1"))
+    assert (done.status, done.result_id) == (RequestStatus.FINISHED, "q1-a2")
+    assert results.table().frame["id"].tolist() == ["q1-a2"]
+
+
+class FlakyRequests(RequestsRepo):
+    """Its second write (the first lease renewal) fails as a Hub outage would."""
+
+    def __init__(self, store):
+        super().__init__(store)
+        self.writes = 0
+
+    def replace(self, record, *, expected):
+        self.writes += 1
+        if self.writes == 2:
+            raise StoreError("503 Service Unavailable")
+        return super().replace(record, expected=expected)
+
+
+def test_a_failed_lease_renewal_is_retried_and_the_run_goes_on(tmp_path):
+    requests = FlakyRequests(LocalStore(tmp_path / "requests"))
+    results = ResultsRepo(LocalStore(tmp_path / "results"))
+    submit(requests, tmp_path, request_id="q1")
+    renewed = threading.Event()
+
+    def slow(spec, workdir, cancel):
+        deadline = datetime.now(UTC) + timedelta(seconds=10)
+        while requests.writes < 3 and datetime.now(UTC) < deadline:  # claim, failed renewal, renewal
+            renewed.wait(0.05)
+        assert requests.writes >= 3, "the heartbeat stopped renewing after one failure"
+        return measured(spec, workdir)
+
+    worker = make_worker((requests, results), tmp_path, execute=slow, lease_s=0.3, clock=lambda: datetime.now(UTC))
+    done = worker.run_once()
+    assert (done.status, done.result_id) == (RequestStatus.FINISHED, "q1-a1")
 
 
 def test_local_model_folders_and_remote_code_allowance(repos, tmp_path):
@@ -239,7 +295,7 @@ def test_hub_models_are_downloaded_at_their_revision_first(repos, tmp_path, hub_
     requests.add(make_request(request_id="q2", model_id="tester/missing", at=later(1)))
     seen = []
 
-    def execute(spec, workdir):
+    def execute(spec, workdir, cancel=None):
         seen.append(Path(spec.model))
         return measured(spec, workdir)
 
@@ -270,7 +326,7 @@ def test_the_tasks_hub_dataset_is_downloaded_when_no_local_copy_exists(repos, tm
     submit(requests, tmp_path, request_id="q2", model_id="org/b", task=TaskId.EXTRACTIVE_QA, at=later(1))
     seen = []
 
-    def execute(spec, workdir):
+    def execute(spec, workdir, cancel=None):
         seen.append(Path(spec.dataset))
         return measured(spec, workdir)
 
@@ -323,7 +379,7 @@ def test_only_one_copy_of_the_pytorch_weights_is_downloaded(repos, tmp_path, hub
     (tmp_path / "datasets" / "text_classification").mkdir(parents=True)
     seen = []
 
-    def execute(spec, workdir):
+    def execute(spec, workdir, cancel=None):
         seen.append(Path(spec.model))
         return measured(spec, workdir)
 
