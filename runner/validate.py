@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import math
+import statistics
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.archive import ArchiveError, extract_zip
+from core.catalog import TASKS
 from core.models import Result, ValidityCheck
 from core.repos import RecordError, parse_record
 from runner import gates, reference_logs
@@ -98,6 +100,7 @@ def check_folder(folder: Path) -> GateReport:
             )
         )
         problems = _hardware_mismatches(result, machine) + _mismatches(result, windows)
+        problems += _codecarbon_mismatches(folder, windows) + _report_mismatches(folder, result, windows)
     except _MALFORMED as err:
         raise LogError(f"{folder}: {err}") from None
     return GateReport(result, recomputed, problems)
@@ -133,6 +136,53 @@ def _mismatches(result: Result, windows: tuple[gates.Window, ...]) -> list[str]:
                     same = stored == raw_value
                 if not same:
                     problems.append(f"repetition {index} {phase.value} {field_name}: summary {stored}, raw {raw_value}")
+    return problems
+
+
+_COMPONENTS = ("gpu", "cpu", "ram")
+
+
+def _codecarbon_mismatches(folder: Path, windows: tuple[gates.Window, ...]) -> list[str]:
+    """Every window's energies must be the ones its CodeCarbon file recorded: editing measurements.json and
+    summary.json together, and not the raw files, must not go unseen."""
+    problems = []
+    for window in windows:
+        name = f"{window.target}_codecarbon.json"
+        relative = name if window.repetition is None else f"repetition-{window.repetition:02d}/{name}"
+        path = folder / relative
+        if not path.is_file():
+            problems.append(f"{relative} is missing: the {window.target} window has no CodeCarbon record")
+            continue
+        data = json.loads(path.read_text())
+        if not isinstance(data, dict):
+            raise ValueError(f"{relative} must hold a JSON object")
+        for component in _COMPONENTS:
+            recorded, measured = data.get(f"{component}_energy"), getattr(window, f"{component}_kwh")
+            if not isinstance(recorded, (int, float)) or not math.isclose(recorded, measured, rel_tol=1e-12):
+                problems.append(f"{relative} {component}_energy {recorded!r}, measurements.json {measured!r}")
+    return problems
+
+
+def _report_mismatches(folder: Path, result: Result, windows: tuple[gates.Window, ...]) -> list[str]:
+    """benchmark_report.json holds each scored target's mean over the repetitions: it must be the windows'."""
+    try:
+        derived = gates.phase_values(result.task, windows)
+    except ValueError:
+        return []  # already reported by _mismatches
+    report = json.loads((folder / "benchmark_report.json").read_text())
+    if not isinstance(report, dict):
+        raise ValueError("benchmark_report.json must hold a JSON object")
+    problems = []
+    for phase in TASKS[result.task].phases:
+        target = gates.PHASE_TARGETS[phase]
+        energy = (report.get(target) or {}).get("energy") or {}
+        for component in _COMPONENTS:
+            mean = statistics.fmean(getattr(values[phase], f"{component}_kwh") for values in derived)
+            recorded = energy.get(component)
+            # decode's mean is mean(generate) − mean(prefill) there: equal to the mean of the differences
+            # up to rounding, hence a tolerance of a few units in the last place, not exact equality.
+            if not isinstance(recorded, (int, float)) or not math.isclose(recorded, mean, rel_tol=1e-9, abs_tol=1e-18):
+                problems.append(f"benchmark_report.json {target} {component} {recorded!r}, the windows' mean {mean!r}")
     return problems
 
 

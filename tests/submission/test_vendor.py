@@ -263,6 +263,37 @@ def tampered_summary(tmp_path):
     return _zip(tmp_path / "a.zip", members), None, "records_match_raw: repetition 1 forward gpu_kwh"
 
 
+def tampered_summary_and_windows(tmp_path):
+    """Halved in measurements.json and summary.json alike: only the CodeCarbon files and the report still say."""
+
+    def halve_windows(data: dict) -> None:
+        for window in data["windows"]:
+            window["gpu_kwh"] /= 2
+            window["counter_gpu_kwh"] /= 2
+
+    def halve_phases(data: dict) -> None:
+        for repetition in data["repetitions"]:
+            repetition["phases"]["forward"]["gpu_kwh"] /= 2
+            repetition["phases"]["preprocess"]["gpu_kwh"] /= 2
+
+    members = _edit_json(_good_members(tmp_path), "run/measurements.json", halve_windows)
+    members = _edit_json(members, "run/summary.json", halve_phases)
+    return _zip(tmp_path / "a.zip", members), None, "repetition-01/forward_codecarbon.json gpu_energy"
+
+
+def tampered_report(tmp_path):
+    members = _edit_json(
+        _good_members(tmp_path), "run/benchmark_report.json", lambda d: d["forward"]["energy"].update(gpu=0.0)
+    )
+    return _zip(tmp_path / "a.zip", members), None, "benchmark_report.json forward gpu 0.0"
+
+
+def missing_codecarbon_file(tmp_path):
+    members = _good_members(tmp_path)
+    del members["run/repetition-07/forward_codecarbon.json"]
+    return _zip(tmp_path / "a.zip", members), None, "repetition-07/forward_codecarbon.json is missing"
+
+
 def noisy(tmp_path):
     members = _good_members(tmp_path, spread=0.05)
     return _zip(tmp_path / "a.zip", members), None, "cv_below_threshold: coefficient of variation"
@@ -420,6 +451,9 @@ BAD_ARCHIVES = [
     wrong_tokens,
     missing_repetition,
     tampered_summary,
+    tampered_summary_and_windows,
+    tampered_report,
+    missing_codecarbon_file,
     noisy,
     inflated_power_limit,
     hardware_json_disagrees,
