@@ -289,6 +289,19 @@ def check_remote_code(config: dict, spec: RunSpec) -> None:
         )
 
 
+def check_not_quantized(config: dict, spec: RunSpec, precision: str) -> None:
+    """Every model runs in its task's precision; a quantized checkpoint would load in its own format (and
+    its packed weights would under-count its parameters, hence its size class)."""
+    quantization = config.get("quantization_config")
+    if quantization:
+        method = quantization.get("quant_method", "unnamed") if isinstance(quantization, dict) else "unnamed"
+        raise RunFailed(
+            "refused",
+            f"{spec.model}: a quantized checkpoint ({method}); the task runs in {precision} for every model. "
+            "Benchmark the unquantized model.",
+        )
+
+
 def count_parameters(
     model: Resolved, ob_task: str, config: dict, spec: RunSpec, pipeline: dict | None = None
 ) -> tuple[int, str]:
@@ -521,9 +534,13 @@ def benchmark(spec: RunSpec, *, result_id: str, request_id: str | None) -> Resul
     if is_pipeline(spec, task, model.path):
         pipeline = pipeline_index(model.path)
         check_pipeline_code(pipeline, model.path, spec)
+        for name in _components(pipeline):
+            if (model.path / name / "config.json").is_file():
+                check_not_quantized(model_config(model.path / name), spec, task.precision)
     else:
         config = model_config(model.path)
         check_remote_code(config, spec)
+        check_not_quantized(config, spec, task.precision)
     parameters, counted_from = count_parameters(model, OB_TASKS[task.id], config or {}, spec, pipeline)
     if parameters <= 0:
         raise RunFailed("load", f"{model.path} holds no parameters ({counted_from})")

@@ -80,6 +80,16 @@ class ModelFacts(BaseModel):
     pipeline_tag: str | None = None
     architectures: tuple[str, ...] = ()
     parameters: int | None = Field(default=None, gt=0, description="From the safetensors headers.")
+    quantization: str | None = Field(default=None, description="config.json's quantization method, if quantized.")
+
+
+def quantization_of(config: dict) -> str | None:
+    """The quantization a Transformers config.json declares ("gptq", "awq", "bitsandbytes", ...), or None."""
+    quantization = config.get("quantization_config")
+    if not quantization:
+        return None
+    method = quantization.get("quant_method") if isinstance(quantization, dict) else None
+    return str(method) if method else "unnamed"
 
 
 class SubmissionPlan(BaseModel):
@@ -189,6 +199,7 @@ def hub_facts(api: HfApi, model_id: str, revision: str | None) -> ModelFacts:
         pipeline_tag=info.pipeline_tag,
         architectures=tuple(config.get("architectures") or ()),
         parameters=safetensors.total if safetensors and safetensors.total else None,
+        quantization=quantization_of(config),
     )
 
 
@@ -214,7 +225,7 @@ def _gated(model_id: str) -> str:
 
 def local_facts(folder: Path, model_id: str) -> ModelFacts:
     """Metadata of a model folder in the local store (the embedded loop's models)."""
-    library = None
+    library, quantization = None, None
     architectures: tuple[str, ...] = ()
     if (folder / "model_index.json").is_file():
         library = "diffusers"
@@ -224,7 +235,9 @@ def local_facts(folder: Path, model_id: str) -> ModelFacts:
             config = json.loads((folder / "config.json").read_text())
         except (OSError, ValueError) as err:
             raise Refused("model", f"{model_id}: config.json cannot be read ({err}).") from None
-        architectures = tuple(config.get("architectures") or ()) if isinstance(config, dict) else ()
+        if isinstance(config, dict):
+            architectures = tuple(config.get("architectures") or ())
+            quantization = quantization_of(config)
     try:
         parameters = count_safetensors_parameters(folder)
     except (OSError, ValueError, KeyError) as err:
@@ -236,6 +249,7 @@ def local_facts(folder: Path, model_id: str) -> ModelFacts:
         library=library,
         architectures=architectures,
         parameters=parameters or None,
+        quantization=quantization,
     )
 
 
@@ -266,6 +280,13 @@ def check_fit(facts: ModelFacts, task: TaskId) -> None:
                 "task",
                 f"{facts.model_id} is a {', '.join(facts.architectures)}; {name} needs one of {accepted}.",
             )
+    if facts.quantization is not None:
+        raise Refused(
+            "model",
+            f"{facts.model_id} is a quantized checkpoint ({facts.quantization}); {name} is measured in "
+            f"{TASKS[task].precision}, the same for every model. Submit the unquantized model. (Its parameter "
+            "count would be wrong too: packed weights hide parameters.)",
+        )
     if TASKS[task].has_size_classes and facts.parameters is None:
         raise Refused(
             "model",

@@ -125,7 +125,7 @@ def test_a_rerun_replaces_the_earlier_measurement_of_the_same_model():
 
 
 def test_releases_are_listed_by_cut_time_not_by_name(store):
-    """"2026-11" sorts before "2026-5" as text; the newest release must still come last (labels default to it)."""
+    """ "2026-11" sorts before "2026-5" as text; the newest release must still come last (labels default to it)."""
     repo = ResultsRepo(store)
     repo.add(make_result(result_id="a", model_id="org/a", score_wh=1.0))
     cut_release(repo, "2026-5", cut_at=later(60))

@@ -29,7 +29,7 @@ def data(tmp_path):
 
 
 def test_the_default_is_the_newest_release_by_cut_time(data):
-    """"2026-11" sorts before "2026-5" as text; the label must still carry the November stars."""
+    """ "2026-11" sorts before "2026-5" as text; the label must still carry the November stars."""
     default = label_for(data, "b", None, URL)
     assert (default.stars, default.scored) == (5, "November 2026")  # c, measured after May, uses far more
     assert label_for(data, "b", "2026-5", URL).stars == 1

@@ -94,4 +94,3 @@ def test_compare_keeps_the_rating_when_a_later_run_failed_or_ran_elsewhere():
     assert row["org/a"] == "1 Wh · ★★★★★"
     assert row["org/b"] == "5 Wh · ★☆☆☆☆"
     assert row["org/c"] == "2 Wh · not rated in this release"
-

@@ -122,6 +122,31 @@ def test_the_task_decides_the_library(tmp_path, task, files, error_class, messag
     assert (refused.value.error_class, message in str(refused.value)) == (error_class, True)
 
 
+def test_a_quantized_checkpoint_is_refused_before_loading(tmp_path, monkeypatch):
+    """Its packed weights would load in their own format and under-count its parameters (its size class)."""
+    import json
+
+    from runner.child import benchmark
+
+    model = tmp_path / "model"
+    model.mkdir()
+    config = {
+        "architectures": ["GPT2LMHeadModel"],
+        "model_type": "gpt2",
+        "quantization_config": {"quant_method": "awq"},
+    }
+    (model / "config.json").write_text(json.dumps(config))
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    spec = RunSpec(model=str(model), task=TaskId.TEXT_GENERATION, dataset=str(tmp_path), device="cpu")
+    with pytest.raises(RunFailed) as refused:
+        benchmark(spec, result_id="test", request_id=None)
+    assert refused.value.error_class == "refused"
+    assert "a quantized checkpoint (awq); the task runs in float16" in str(refused.value)
+    assert not list(work.iterdir())
+
+
 def test_a_pipeline_for_image_generation_is_a_pipeline(pipelines):
     from runner.child import is_pipeline
 

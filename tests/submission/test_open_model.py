@@ -118,6 +118,21 @@ def test_an_unreachable_hub_is_reported_not_raised() -> None:
         ({"config.json": json.dumps({"model_type": "x"}).encode()}, {}, "extractive_qa", "names no architecture"),
         ({"README.md": b"hello"}, {}, "text_classification", "has no config.json"),
         ({"config.json": _config("GPT2LMHeadModel"), "pytorch_model.bin": b"\0" * 8}, {}, "text_generation", "safe"),
+        (
+            {
+                "config.json": json.dumps(
+                    {
+                        "architectures": ["LlamaForCausalLM"],
+                        "model_type": "llama",
+                        "quantization_config": {"quant_method": "gptq", "bits": 4},
+                    }
+                ).encode(),
+                "model.safetensors": _weights(64),
+            },
+            {},
+            "text_generation",
+            r"a quantized checkpoint \(gptq\); Text Generation is measured in float16",
+        ),
     ],
 )
 def test_a_model_that_does_not_fit_the_task_is_refused(hub_api, seed, files, metadata, task, words) -> None:
