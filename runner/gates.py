@@ -358,8 +358,7 @@ def tokens_produced(windows: Sequence[Window], settings: BenchmarkSettings) -> V
 def settings_conform(settings: BenchmarkSettings, task: TaskId) -> ValidityCheck:
     """The run used the catalog's standard settings; a trial with overrides fails, so it is never rated.
 
-    The dataset is not compared: the worker runs on local copies of the tasks' datasets, recorded with
-    their folder and content revision in the settings.
+    The dataset has a gate of its own (dataset_standard).
     """
     name = "settings_conform"
     standard = TASKS[task]
@@ -375,6 +374,20 @@ def settings_conform(settings: BenchmarkSettings, task: TaskId) -> ValidityCheck
     if bad:
         return ValidityCheck(name=name, passed=False, detail="differs from the catalog: " + "; ".join(bad))
     return ValidityCheck(name=name, passed=True, detail=f"the catalog's standard settings for {task.value}")
+
+
+def dataset_standard(settings: BenchmarkSettings, task: TaskId, *, on_gpu: bool) -> ValidityCheck:
+    """A GPU run measured the task's own Hub dataset (trivial prompts would make any model look frugal).
+
+    The CPU loop runs on local copies, recorded with their folder and content digest: not gated there."""
+    name = "dataset_standard"
+    expected = TASKS[task].dataset
+    used = f"{settings.dataset} at {settings.dataset_revision or 'an unrecorded revision'}"
+    if not on_gpu:
+        return ValidityCheck(name=name, passed=True, detail=f"not gated on CPU: {used}")
+    if settings.dataset != expected:
+        return ValidityCheck(name=name, passed=False, detail=f"measured on {used}, not the task's {expected}")
+    return ValidityCheck(name=name, passed=True, detail=f"the task's dataset, {used}")
 
 
 def score_energy_positive(repetitions: Sequence[dict[Phase, PhaseValues]], *, on_gpu: bool) -> ValidityCheck:
@@ -398,6 +411,7 @@ def evaluate(run: GateInput) -> tuple[ValidityCheck, ...]:
     component = "gpu" if run.on_gpu else "cpu"
     checks = [
         settings_conform(run.settings, run.task),
+        dataset_standard(run.settings, run.task, on_gpu=run.on_gpu),
         score_energy_positive(repetitions, on_gpu=run.on_gpu),
         gpu_energy_positive(repetitions, on_gpu=run.on_gpu),
         gpu_energy_from_counter(run.windows, on_gpu=run.on_gpu),

@@ -225,6 +225,7 @@ def _gates(
     scores = [sum(values.gpu_kwh for values in phases.values()) for phases in repetitions]
     checks = [
         gates.settings_conform(settings, task),
+        gates.dataset_standard(settings, task, on_gpu=True),
         gates.score_energy_positive(repetitions, on_gpu=True),
         gates.gpu_energy_positive(repetitions, on_gpu=True),
         gates.cv_below_threshold(scores, on_gpu=True),

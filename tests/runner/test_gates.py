@@ -91,6 +91,7 @@ def test_a_healthy_standard_gpu_run_passes_every_gate(task):
     generation = ["decode_positive", "tokens_produced"] if task is TaskId.TEXT_GENERATION else []
     assert list(checks) == [
         "settings_conform",
+        "dataset_standard",
         "score_energy_positive",
         "gpu_energy_positive",
         "gpu_energy_from_counter",
@@ -331,7 +332,7 @@ def test_tokens_produced(prefill_tokens, generate_tokens, passed, detail):
         ({"repetitions": 2}, "repetitions 2, standard 10"),
         ({"warmup_runs": 1}, "warmup_runs 1, standard 10"),
         ({"precision": "float32"}, "precision"),
-        ({"dataset": "/data/datasets/text_generation"}, None),  # a local copy of the task's dataset
+        ({"dataset": "/data/datasets/text_generation"}, None),  # the dataset has a gate of its own
     ],
     ids=["standard", "samples", "repetitions", "warmup", "precision", "local-dataset"],
 )
@@ -340,6 +341,22 @@ def test_settings_conform(changes, detail):
     assert check.passed is (detail is None)
     if detail:
         assert detail in check.detail
+
+
+def test_a_gpu_run_must_measure_the_tasks_own_dataset():
+    task = TaskId.TEXT_GENERATION
+    standard = gates.dataset_standard(standard_settings(task), task, on_gpu=True)
+    assert standard.passed and "the task's dataset, EnergyStarAI/text_generation at bbbb" in standard.detail
+    easy = standard_settings(task, dataset="acme/one-word-prompts", dataset_revision=None)
+    check = gates.dataset_standard(easy, task, on_gpu=True)
+    assert not check.passed
+    assert check.detail == (
+        "measured on acme/one-word-prompts at an unrecorded revision, not the task's EnergyStarAI/text_generation"
+    )
+    local = gates.dataset_standard(
+        standard_settings(task, dataset="/data/tg", dataset_revision="sha256:ab"), task, on_gpu=False
+    )
+    assert local.passed and local.detail == "not gated on CPU: /data/tg at sha256:ab"
 
 
 @pytest.mark.parametrize(

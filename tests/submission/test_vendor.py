@@ -294,6 +294,13 @@ def missing_codecarbon_file(tmp_path):
     return _zip(tmp_path / "a.zip", members), None, "repetition-07/forward_codecarbon.json is missing"
 
 
+def easier_dataset(tmp_path):
+    members = _edit_json(
+        _good_members(tmp_path), "run/summary.json", lambda d: d["settings"].update(dataset="acme/one-word-prompts")
+    )
+    return _zip(tmp_path / "a.zip", members), None, "dataset_standard: measured on acme/one-word-prompts"
+
+
 def noisy(tmp_path):
     members = _good_members(tmp_path, spread=0.05)
     return _zip(tmp_path / "a.zip", members), None, "cv_below_threshold: coefficient of variation"
@@ -454,6 +461,7 @@ BAD_ARCHIVES = [
     tampered_summary_and_windows,
     tampered_report,
     missing_codecarbon_file,
+    easier_dataset,
     noisy,
     inflated_power_limit,
     hardware_json_disagrees,
