@@ -8,8 +8,8 @@ It builds a random-weight model of about 300 M parameters from a config, without
 medium's shape, 24 layers × 1024, for text generation; BERT-large's for classification), and a local
 text dataset, then runs `runner.engine.run` on cuda with the catalog's settings (10 warm-up runs, 10
 repetitions, the task's precision and generation) except the number of samples and the dataset, so the
-settings_conform and dataset_standard gates fail by design. It prints markdown to paste into BENCHMARKS.md: each measured
-window with CodeCarbon's and the counter's GPU energy and their gap (goal: within 1 %), the score's
+settings_conform and dataset_standard gates fail by design. It prints markdown to paste into BENCHMARKS.md:
+each measured window with CodeCarbon's and the counter's GPU energy and their gap (goal: within 1 %), the score's
 coefficient of variation over the repetitions, the idle baseline, and every gate.
 """
 

@@ -467,6 +467,7 @@ class Machine:
             "idle_baseline_s": self.idle_baseline_s,
             "gpu_processes_before_start": [asdict(p) for p in self.processes_before],
             "process_list_errors": self.process_list_errors,
+            "runner_pid": os.getpid(),  # so that a validator can tell our process from others on the GPU
         }
 
 

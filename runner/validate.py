@@ -18,6 +18,7 @@ from core.catalog import TASKS
 from core.models import Result, ValidityCheck
 from core.repos import RecordError, parse_record
 from runner import gates, reference_logs
+from runner.hardware import GpuProcess, foreign_processes
 
 REQUIRED_FILES = (
     "summary.json",
@@ -86,7 +87,6 @@ def check_folder(folder: Path) -> GateReport:
             raise ValueError("measurements.json and hardware.json must each hold a JSON object")
         windows = tuple(gates.Window.model_validate(window) for window in raw["windows"])
         on_gpu = result.hardware.gpu_count > 0
-        recorded_exclusive = next((c for c in result.checks if c.name == "gpu_exclusive"), None)
         recomputed = gates.evaluate(
             gates.GateInput(
                 task=result.task,
@@ -95,8 +95,7 @@ def check_folder(folder: Path) -> GateReport:
                 windows=windows,
                 idle_power_w=machine.get("idle_power_w"),
                 tdp_w=machine.get("tdp_w"),
-                # Which process was the run's own is known only while it runs: keep its verdict.
-                foreign_processes=() if recorded_exclusive is None or recorded_exclusive.passed else ("as recorded",),
+                foreign_processes=_foreign_processes(raw, machine) if on_gpu else (),
             )
         )
         problems = _hardware_mismatches(result, machine) + _mismatches(result, windows)
@@ -104,6 +103,16 @@ def check_folder(folder: Path) -> GateReport:
     except _MALFORMED as err:
         raise LogError(f"{folder}: {err}") from None
     return GateReport(result, recomputed, problems)
+
+
+def _foreign_processes(raw: dict, machine: dict) -> tuple[str, ...]:
+    """The gpu_exclusive verdict recomputed from the process lists the run recorded, not copied from it."""
+    if "gpu_processes_before_start" not in machine or "gpu_processes" not in raw:
+        return ("no GPU process lists in hardware.json and measurements.json",)
+    before = [GpuProcess(**process) for process in machine["gpu_processes_before_start"]]
+    during = [GpuProcess(**process) for process in raw["gpu_processes"]]
+    errors = [*(machine.get("process_list_errors") or ()), *(raw.get("process_list_errors") or ())]
+    return foreign_processes(before, during, int(machine.get("runner_pid") or -1)) + tuple(map(str, errors))
 
 
 def _hardware_mismatches(result: Result, machine: dict) -> list[str]:

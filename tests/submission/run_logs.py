@@ -29,6 +29,7 @@ from tests.factories import T0, standard_settings
 IDLE_W = 70.0
 TDP_W = 700.0
 PARAMETERS = 124_000_000
+RUNNER_PID = 4242
 
 
 def windows(task: TaskId, *, power_w: float = 300.0, seconds: float = 20.0, spread: float = 0.01) -> list[dict]:
@@ -107,8 +108,19 @@ def write_run(
     )
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "summary.json").write_text(result.model_dump_json(indent=2))
-    (folder / "measurements.json").write_text(json.dumps({"windows": raw, "gpu_processes": []}, indent=2))
-    (folder / "hardware.json").write_text(json.dumps({"idle_power_w": IDLE_W, "tdp_w": TDP_W}))
+    processes = [{"pid": RUNNER_PID, "description": f"pid {RUNNER_PID} (python)"}]
+    (folder / "measurements.json").write_text(json.dumps({"windows": raw, "gpu_processes": processes}, indent=2))
+    (folder / "hardware.json").write_text(
+        json.dumps(
+            {
+                "idle_power_w": IDLE_W,
+                "tdp_w": TDP_W,
+                "gpu_processes_before_start": [],
+                "process_list_errors": [],
+                "runner_pid": RUNNER_PID,
+            }
+        )
+    )
     (folder / "benchmark_config.json").write_text(json.dumps({"name": f"{task.value}-vendor-run"}))
     (folder / "benchmark_report.json").write_text(json.dumps(_report(task, parsed)))
     for window in raw:

@@ -301,6 +301,18 @@ def easier_dataset(tmp_path):
     return _zip(tmp_path / "a.zip", members), None, "dataset_standard: measured on acme/one-word-prompts"
 
 
+def another_process_on_the_gpu(tmp_path):
+    """The summary says the GPU was ours alone; the process list it recorded says otherwise."""
+    miner = {"pid": 999, "description": "pid 999 (miner)"}
+    members = _edit_json(_good_members(tmp_path), "run/measurements.json", lambda d: d["gpu_processes"].append(miner))
+    return _zip(tmp_path / "a.zip", members), None, "gpu_exclusive: not shown to be alone on the GPU: pid 999 (miner)"
+
+
+def no_process_lists(tmp_path):
+    members = _edit_json(_good_members(tmp_path), "run/hardware.json", lambda d: d.pop("gpu_processes_before_start"))
+    return _zip(tmp_path / "a.zip", members), None, "no GPU process lists in hardware.json and measurements.json"
+
+
 def noisy(tmp_path):
     members = _good_members(tmp_path, spread=0.05)
     return _zip(tmp_path / "a.zip", members), None, "cv_below_threshold: coefficient of variation"
@@ -462,6 +474,8 @@ BAD_ARCHIVES = [
     tampered_report,
     missing_codecarbon_file,
     easier_dataset,
+    another_process_on_the_gpu,
+    no_process_lists,
     noisy,
     inflated_power_limit,
     hardware_json_disagrees,
