@@ -23,23 +23,34 @@ def _run(args: argparse.Namespace) -> int:
 
     from runner.engine import Progress, RunFailed, run
 
+    task = TaskId(args.task)
+    try:
+        model, dataset = _model_and_dataset(args, task)
+    except RunFailed as err:
+        print(f"failed ({err.error_class}): {err}", file=sys.stderr)
+        return 1
     spec = RunSpec(
-        model=args.model,
-        task=TaskId(args.task),
+        model=model,
+        task=task,
+        revision=args.revision,
         device=args.device,
-        dataset=args.dataset,
+        dataset=dataset,
         samples=args.samples,
         repetitions=args.repetitions,
         warmup_runs=args.warmup_runs,
         trust_remote_code=args.trust_remote_code,
         timeout_s=args.timeout,
     )
-    workdir = Path(args.workdir or f"runs/{datetime.now(UTC):%Y%m%dT%H%M%S}-{Path(args.model).name}-{args.task}")
+    name = Path(args.model).name
+    workdir = Path(args.workdir or f"runs/{datetime.now(UTC):%Y%m%dT%H%M%S}-{name}-{args.task}")
     workdir.mkdir(parents=True, exist_ok=False)
-    bar = tqdm(total=1.0, unit="run", bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}<{remaining}")
+    bar = tqdm(total=1.0, bar_format="{desc} {percentage:3.0f}%|{bar}| {elapsed}{postfix}")
 
     def on_progress(progress: Progress) -> None:
-        bar.set_description_str(f"{progress.phase} {progress.repetition}/{progress.repetitions}")
+        where = f" {progress.repetition}/{progress.repetitions}" if progress.repetition else ""
+        bar.set_description_str(f"{progress.phase}{where}", refresh=False)
+        # The child's own estimate, from the windows measured so far (tqdm's would count the start-up too).
+        bar.set_postfix_str(f"about {progress.eta_s:.0f} s left" if progress.eta_s is not None else "", refresh=False)
         bar.n = progress.done
         bar.refresh()
 
@@ -60,6 +71,20 @@ def _run(args: argparse.Namespace) -> int:
         print(f"  {'pass' if check.passed else 'FAIL'} {check.name}: {check.detail}")
     print(f"logs: {workdir}")
     return 0
+
+
+def _model_and_dataset(args: argparse.Namespace, task: TaskId) -> tuple[str, str | None]:
+    """A local model folder as given; a Hub id downloaded first (the benchmark runs offline), and the task's
+    Hub dataset with it unless a local dataset folder is given. Raises RunFailed ("load")."""
+    if Path(args.model).is_dir():
+        return args.model, args.dataset
+    from core.settings import hub_api
+    from runner.worker import download_dataset, download_model
+
+    settings = load_settings()
+    hub, cache = hub_api(settings), settings.cache_dir / "models"
+    model = download_model(hub, args.model, args.revision, cache)
+    return model, args.dataset or download_dataset(hub, task, cache)
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -112,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="benchmark one model on one task")
-    run.add_argument("model", help="a Hub model id or a local model folder")
+    run.add_argument("model", help="a Hub model id (downloaded first) or a local model folder")
+    run.add_argument("--revision", help="branch, tag or commit of a Hub model (default: main)")
     run.add_argument("--task", required=True, choices=[t.value for t in TaskId])
     run.add_argument("--device", choices=["cuda", "cpu"], default="cuda")
     run.add_argument("--dataset", help="local dataset folder (default: the task's Hub dataset)")

@@ -182,6 +182,9 @@ def _snapshot(repo_id: str, revision: str | None, repo_type: str) -> Path:
 def resolve_model(spec: RunSpec) -> Resolved:
     if spec.is_local_model:
         path = Path(spec.model).resolve()
+        hub = hub_snapshot(path)
+        if hub is not None:  # downloaded from the Hub (by the worker or `run`): its id and commit
+            return Resolved(path=path, name=hub[0], revision=hub[1])
         revision = spec.revision if spec.revision and _SHA.match(spec.revision) else None
         return Resolved(path=path, name=local_model_id(path), revision=revision)
     path = _snapshot(spec.model, spec.revision, "model")

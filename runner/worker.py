@@ -24,7 +24,7 @@ from huggingface_hub import HfApi, snapshot_download
 from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
 
 from core.archive import zip_folder
-from core.catalog import TASKS
+from core.catalog import TASKS, TaskId
 from core.models import Request, RequestStatus, Result
 from core.repos import RequestsRepo, ResultsRepo, StaleRecord
 from core.store import NotFound, Put
@@ -73,6 +73,32 @@ def files_to_fetch(files: list[str]) -> list[str]:
             continue
         kept.append(name)
     return kept
+
+
+def download_model(hub: HfApi, model_id: str, revision: str | None, cache_dir: Path | None) -> str:
+    """A Hub model's folder at the commit `revision` resolves to, with what the benchmark needs of it.
+
+    The benchmark itself runs offline, so every file it needs is fetched first. Raises RunFailed ("load").
+    """
+    with _hub_failures(model_id, f"{model_id}@{revision or 'main'}", hub.endpoint):
+        info = hub.model_info(model_id, revision=revision)
+        return snapshot_download(
+            model_id,
+            revision=info.sha,
+            allow_patterns=files_to_fetch([sibling.rfilename for sibling in info.siblings or ()]),
+            cache_dir=cache_dir,
+            endpoint=hub.endpoint,
+            token=hub.token,
+        )
+
+
+def download_dataset(hub: HfApi, task: TaskId, cache_dir: Path | None) -> str:
+    """The task's Hub dataset, downloaded; its folder records the id and commit. Raises RunFailed ("load")."""
+    dataset = TASKS[task].dataset
+    with _hub_failures(f"dataset {dataset}", f"dataset {dataset}", hub.endpoint):
+        return snapshot_download(
+            dataset, repo_type="dataset", cache_dir=cache_dir, endpoint=hub.endpoint, token=hub.token
+        )
 
 
 def _now() -> datetime:
@@ -180,24 +206,12 @@ class Worker:
     # Running one request
 
     def model_path(self, request: Request) -> str:
-        """A local folder of the model: from `models_dir`, or downloaded from the Hub at its revision.
-
-        The benchmark itself runs offline, so every file it needs is fetched here first.
-        """
+        """A local folder of the model: from `models_dir`, or downloaded from the Hub at its revision."""
         if self.config.models_dir is not None and (self.config.models_dir / request.model_id).is_dir():
             return str(self.config.models_dir / request.model_id)
         if self.hub is None:
             raise RunFailed("load", f"{request.model_id} is not a local model and this worker has no Hub access")
-        with _hub_failures(request.model_id, f"{request.model_id}@{request.revision or 'main'}", self.hub.endpoint):
-            info = self.hub.model_info(request.model_id, revision=request.revision)
-            return snapshot_download(
-                request.model_id,
-                revision=info.sha,
-                allow_patterns=files_to_fetch([sibling.rfilename for sibling in info.siblings or ()]),
-                cache_dir=self.config.cache_dir,
-                endpoint=self.hub.endpoint,
-                token=self.hub.token,
-            )
+        return download_model(self.hub, request.model_id, request.revision, self.config.cache_dir)
 
     def dataset_path(self, request: Request) -> str | None:
         """A local folder of the task's dataset: from `datasets_dir`, or the Hub dataset downloaded.
@@ -209,15 +223,7 @@ class Worker:
             return str(self.config.datasets_dir / request.task.value)
         if self.hub is None:
             return None
-        dataset = TASKS[request.task].dataset
-        with _hub_failures(f"dataset {dataset}", f"dataset {dataset}", self.hub.endpoint):
-            return snapshot_download(
-                dataset,
-                repo_type="dataset",
-                cache_dir=self.config.cache_dir,
-                endpoint=self.hub.endpoint,
-                token=self.hub.token,
-            )
+        return download_dataset(self.hub, request.task, self.config.cache_dir)
 
     def spec_for(self, request: Request) -> RunSpec:
         return RunSpec(
