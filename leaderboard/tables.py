@@ -171,9 +171,7 @@ def display_table(rows: pd.DataFrame, *, release_id: str, columns: list[str] | N
             "Energy (Wh / 1k queries)": [
                 shown_score(v, edges) for v, edges in zip(rows["score_wh"], rows["band_edges_wh"], strict=True)
             ],
-            "Stars": [
-                rating_text(s, ok) for s, ok in zip(rows["stars"], rows["rateable_population"], strict=True)
-            ],
+            "Stars": [rating_text(s, ok) for s, ok in zip(rows["stars"], rows["rateable_population"], strict=True)],
             "Relative energy": [energy_bar(v / highest if highest else 0.0) for v in rows["score_wh"]],
             "Provider": rows["provider"].to_numpy(),
             "Class": rows["size_class"].fillna("—").to_numpy(),
