@@ -29,6 +29,7 @@ from leaderboard.tables import (
     select_rows,
     spread_callout,
 )
+from leaderboard.ui import tables_redrawn
 
 EMPTY_MESSAGE = (
     "### No results here yet\n"
@@ -165,6 +166,7 @@ def build(demo: gr.Blocks, data: LeaderboardData) -> Controls:
             ),
         )
 
+    @tables_redrawn
     def show(task_id, release_id, hardware_choice, class_choice, query, shown_columns):
         view = render(data, task_id, release_id, hardware_choice, class_choice, query, shown_columns)
         datatypes = [DATATYPES.get(column, "str") for column in view.table.columns]
