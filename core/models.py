@@ -380,8 +380,8 @@ class PopulationKey(_Record):
     size_class: SizeClass | None = None
 
     def label(self) -> str:
-        parts = [self.task.value, self.hardware] + ([f"class {self.size_class}"] if self.size_class else [])
-        return " / ".join(parts)
+        size_class = [f"class {self.size_class}"] if self.size_class else []
+        return " / ".join([TASKS[self.task].display_name, self.hardware, *size_class])
 
 
 class Population(_Record):

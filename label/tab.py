@@ -9,10 +9,11 @@ import gradio as gr
 import pandas as pd
 
 from core.catalog import TASKS, TaskId
+from core.models import ReviewStatus, Source
 from core.settings import Settings
 from core.store import NotFound
 from label.content import LabelData
-from leaderboard.tables import LATEST, LATEST_QUERY, LeaderboardData, significant
+from leaderboard.tables import LATEST, LATEST_QUERY, LeaderboardData, labelled, significant
 
 NOT_RATED = "Not rated yet"
 _FILES = Path(tempfile.gettempdir()) / "aies-labels"
@@ -27,6 +28,8 @@ def label_for(data: LeaderboardData, result_id: str, release_id: str | None, lea
     rows = frame.loc[frame["id"] == result_id]
     if rows.empty:
         raise NotFound(f"no result with id {result_id!r}")
+    if labelled(rows).empty:
+        raise NotFound(f"result {result_id!r} has no label: {_why_no_label(rows.iloc[0])}")
     row = rows.iloc[0]
     releases = data.results.release_ids()
     if release_id in (LATEST, LATEST_QUERY):
@@ -54,6 +57,14 @@ def label_for(data: LeaderboardData, result_id: str, release_id: str | None, lea
     )
 
 
+def _why_no_label(row: pd.Series) -> str:
+    if row["source"] == Source.VENDOR.value and row["review"] == ReviewStatus.PENDING.value:
+        return "a vendor-measured result awaiting a maintainer's review"
+    if row["source"] == Source.VENDOR.value and row["review"] == ReviewStatus.REJECTED.value:
+        return "a vendor-measured result rejected in review"
+    return f"it failed its validity checks ({row['failed_checks']})"
+
+
 def build(tab: gr.Tab, data: LeaderboardData, settings: Settings) -> None:
     from label.render import render_png
     from label.snippet import model_card_snippet
@@ -77,7 +88,8 @@ def build(tab: gr.Tab, data: LeaderboardData, settings: Settings) -> None:
 
     def load(task_id: str):
         frame = data.results.table().frame
-        rows = frame.loc[frame["task"] == task_id].sort_values("model_id")
+        shown = labelled(frame)
+        rows = shown.loc[shown["task"] == task_id].sort_values("model_id")
         choices = [(f"{r.model_id} · {r.hardware} · {significant(r.score_wh):g} Wh", r.id) for r in rows.itertuples()]
         releases = [*reversed(data.results.release_ids()), LATEST]
         return (

@@ -6,16 +6,18 @@ import pandas as pd
 
 from core.catalog import TASKS, TaskId
 from core.models import REFERENCE_GPU, Result, ReviewStatus
-from leaderboard.tables import rating_text, significant
+from leaderboard.tables import published, rating_text, significant
 
 
 def model_choices(results: pd.DataFrame) -> list[str]:
-    return sorted(results["model_id"].unique())
+    """Every model with a published result (a vendor's result waits for its review)."""
+    return sorted(published(results)["model_id"].unique())
 
 
 def model_results(results: pd.DataFrame, rated: pd.DataFrame, model_id: str) -> pd.DataFrame:
     """Every result of one model, with its stars where the chosen release rated it."""
-    rows = results.loc[results["model_id"] == model_id].sort_values(["task", "measured_at"])
+    rows = published(results)
+    rows = rows.loc[rows["model_id"] == model_id].sort_values(["task", "measured_at"])
     by_id = rated.set_index("id") if len(rated) else None
 
     def rating(result_id: str) -> str:
@@ -92,8 +94,9 @@ def result_facts(result: Result) -> str:
         [
             f"**{result.model_id}** on **{TASKS[result.task].display_name}**"
             + (f" (class {result.size_class})" if result.size_class else ""),
-            f"- Score: **{result.score_wh!r} Wh** per 1,000 queries ({result.score_component.upper()} energy, "
-            f"mean of {len(result.repetitions)} repetitions; coefficient of variation {cv})",
+            f"- Score: **{significant(result.score_wh):g} Wh** per 1,000 queries "
+            f"({result.score_component.upper()} energy, mean of {len(result.repetitions)} repetitions; "
+            f"coefficient of variation {cv}; full precision in the downloads)",
             f"- Hardware: {result.hardware.gpu_count} × {result.hardware.gpu_name}"
             + (f", driver {result.hardware.driver}" if result.hardware.driver else "")
             + (f", CUDA {result.hardware.cuda}" if result.hardware.cuda else ""),
@@ -116,7 +119,8 @@ def compared_rows(rated: pd.DataFrame, results: pd.DataFrame, models: list[str])
         chosen_rated = chosen_rated.assign(_reference=chosen_rated["hardware"] == REFERENCE_GPU)
         chosen_rated = chosen_rated.sort_values(["_reference", "measured_at"]).drop(columns="_reference")
         chosen_rated = chosen_rated.drop_duplicates(["model_id", "task"], keep="last")
-    unrated = results.loc[results["model_id"].isin(models)].sort_values("measured_at")
+    unrated = published(results)
+    unrated = unrated.loc[unrated["model_id"].isin(models)].sort_values("measured_at")
     unrated = unrated.drop_duplicates(["model_id", "task"], keep="last").assign(stars=float("nan"))
     if len(chosen_rated):
         taken = pd.MultiIndex.from_frame(chosen_rated[["model_id", "task"]])

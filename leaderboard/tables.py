@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 
 import pandas as pd
 
-from core.models import REFERENCE_GPU, Source
+from core.models import REFERENCE_GPU, ReviewStatus, Source
 from core.releases import build_release, rated_results
 from core.repos import ResultsRepo
 
-LATEST = "Latest measurements (not yet rated)"
+LATEST = "Latest measurements (provisional stars)"
 LATEST_QUERY = "latest"  # how a label link names the latest view: its labels are "not rated yet"
 ALL_HARDWARE = "All hardware"
 REFERENCE_HARDWARE = "NVIDIA H100 80GB (reference)"
@@ -81,6 +81,17 @@ class LeaderboardData:
         with self._lock:
             self._views[release_id] = view
         return view
+
+
+def published(results: pd.DataFrame) -> pd.DataFrame:
+    """The results readers may see one by one: a vendor's only once a maintainer approved it."""
+    return results.loc[(results["source"] != Source.VENDOR.value) | (results["review"] == ReviewStatus.APPROVED.value)]
+
+
+def labelled(results: pd.DataFrame) -> pd.DataFrame:
+    """The results that may carry a label: published and valid (a label vouches for its measurement)."""
+    shown = published(results)
+    return shown.loc[shown["valid"]]
 
 
 def hardware_choices(frame: pd.DataFrame) -> list[str]:
@@ -198,7 +209,7 @@ def spread_callout(rows: pd.DataFrame) -> str:
     if low <= 0 or high == low:
         return ""
     ratio = f"{high / low:,.0f}" if high / low >= 10 else f"{high / low:.2g}"
-    return f"**{ratio}× difference** between the highest and the lowest energy shown ({len(rows)} models)."
+    return f"**{ratio}× difference** between the highest and the lowest energy shown ({len(rows)} results)."
 
 
 def band_summary(rows: pd.DataFrame) -> str:

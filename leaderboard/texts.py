@@ -78,8 +78,9 @@ refused with that reason instead of failing halfway.
 
 Ratings are relative, so they are recalibrated at each release (about every six months): a release
 freezes every rating and its band edges, and earlier releases stay viewable. A measurement never
-changes once made; models are re-rated, never re-measured. "Latest measurements (not yet rated)"
-rates everything measured so far, live.
+changes once made; models are re-rated, never re-measured. "Latest measurements (provisional
+stars)" rates everything measured so far, live: its stars may change until the next release freezes
+them, so its labels carry no stars ("Not rated yet").
 
 ## How this implementation differs from the reference one
 

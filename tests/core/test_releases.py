@@ -89,17 +89,17 @@ def test_populations_keep_classes_hardware_and_cpu_apart():
     release = build_release("r", frame, cut_at=later(1))
     labels = sorted(p.key.label() for p in release.populations)
     assert labels == [
-        "text_classification / CPU",
-        "text_classification / NVIDIA A100-SXM4-80GB",
-        "text_classification / NVIDIA H100 80GB HBM3",
-        "text_generation / NVIDIA H100 80GB HBM3 / class A",
-        "text_generation / NVIDIA H100 80GB HBM3 / class B",
+        "Binary Text Classification / CPU",
+        "Binary Text Classification / NVIDIA A100-SXM4-80GB",
+        "Binary Text Classification / NVIDIA H100 80GB HBM3",
+        "Text Generation / NVIDIA H100 80GB HBM3 / class A",
+        "Text Generation / NVIDIA H100 80GB HBM3 / class B",
     ]
     assert release.stars == {"ga": 5, "ga2": 1, "gb": 3, "x": 3, "y": 3, "cpu": 3}
     rated = rated_results(frame, release).set_index("id")
     assert not rated.loc["gb", "rateable_population"]
     assert rated.loc["ga", "band_edges_wh"] == (1.0, 1.4, 1.8, 2.2, 2.6, 3.0)
-    assert rated.loc["ga2", "population"] == "text_generation / NVIDIA H100 80GB HBM3 / class A"
+    assert rated.loc["ga2", "population"] == "Text Generation / NVIDIA H100 80GB HBM3 / class A"
 
 
 def test_only_valid_approved_positive_results_are_rated():

@@ -1,5 +1,7 @@
 """Which stars a result's label carries: the newest release by default, a named one, or none (latest view)."""
 
+import re
+
 import pytest
 
 from core.catalog import TaskId
@@ -52,3 +54,28 @@ def test_unknown_result_or_release_is_not_found(data):
         label_for(data, "nope", None, URL)
     with pytest.raises(NotFound, match="no release"):
         label_for(data, "a", "1999-01", URL)
+
+
+def test_no_label_for_an_unreviewed_vendor_result_or_a_failed_measurement(tmp_path):
+    from core.models import ReviewStatus, Source, ValidityCheck
+    from leaderboard.detail import model_choices
+
+    repo = ResultsRepo(LocalStore(tmp_path / "results"))
+    repo.add(
+        make_result(result_id="ok", model_id="org/ok"),
+        make_result(result_id="v", model_id="acme/secret", source=Source.VENDOR, review=ReviewStatus.PENDING),
+        make_result(result_id="no", model_id="acme/no", source=Source.VENDOR, review=ReviewStatus.REJECTED),
+        make_result(
+            result_id="bad", model_id="org/bad", checks=(ValidityCheck(name="cv", passed=False, detail="cv 31 %"),)
+        ),
+    )
+    data = LeaderboardData(repo)
+    assert label_for(data, "ok", None, URL).model_id == "org/ok"
+    for result_id, reason in [
+        ("v", "a vendor-measured result awaiting a maintainer's review"),
+        ("no", "a vendor-measured result rejected in review"),
+        ("bad", "it failed its validity checks (cv: cv 31 %)"),
+    ]:
+        with pytest.raises(NotFound, match=re.escape(f"result {result_id!r} has no label: {reason}")):
+            label_for(data, result_id, None, URL)
+    assert model_choices(repo.table().frame) == ["org/bad", "org/ok"]  # unreviewed vendor results stay private

@@ -53,7 +53,7 @@ def test_facts_and_checks_markdown():
     result = RESULTS[3]
     assert "✘ failed: **cv**: cv 31 %" in checks_markdown(result)
     facts = result_facts(RESULTS[0])
-    assert "1.0 Wh" in facts and "10 repetitions" in facts and "NVIDIA H100 80GB HBM3" in facts
+    assert "**1 Wh** per 1,000 queries" in facts and "10 repetitions" in facts and "NVIDIA H100 80GB HBM3" in facts
 
 
 def test_compare_side_by_side(frames):

@@ -133,7 +133,7 @@ def test_energy_bar_widths():
 
 def test_spread_callout(data):
     rows = select_rows(data.view(LATEST).frame, task=TaskId.TEXT_CLASSIFICATION.value)
-    assert spread_callout(rows) == "**10× difference** between the highest and the lowest energy shown (3 models)."
+    assert spread_callout(rows) == "**10× difference** between the highest and the lowest energy shown (3 results)."
     assert spread_callout(rows.iloc[:1]) == ""
 
 
