@@ -333,7 +333,13 @@ def _hub_failures(name: str, at_revision: str, endpoint: str) -> Iterator[None]:
     except (RepositoryNotFoundError, RevisionNotFoundError) as err:
         raise RunFailed("load", f"{at_revision} not found on the Hub") from err
     except (HfHubHTTPError, OSError) as err:  # offline, or the Hub failed: the request can be retried
-        raise RunFailed("load", f"{name} could not be downloaded from {endpoint}: {err}") from err
+        status = getattr(getattr(err, "response", None), "status_code", None)
+        reason = f"HTTP {status}" if status else type(err).__name__
+        raise RunFailed(
+            "load",
+            f"{name} could not be downloaded from {endpoint} ({reason}); submit it again later",
+            traceback.format_exc()[-LOG_EXCERPT_CHARS:],  # the whole error, for the log excerpt
+        ) from err
 
 
 class _Heartbeat:

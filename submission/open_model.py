@@ -135,15 +135,25 @@ class SubmissionPlan(BaseModel):
         return "\n".join(lines)
 
 
+_HUB_URL = re.compile(r"^https?://(?:www\.)?(?:huggingface\.co|hf\.co)/(?P<id>[^/?#]+/[^/?#]+)")
+
+
 def check_model_id(text: str) -> str:
-    """The id as typed, trimmed, if it is a valid Hub model id."""
+    """The id as typed, trimmed (or taken from a pasted Hub page address), if it is a valid Hub model id."""
     model_id = text.strip()
     if not model_id:
         raise Refused("model", "Enter a Hub model id, such as `openai-community/gpt2`.")
+    pasted = _HUB_URL.match(model_id)
+    if pasted:
+        model_id = pasted["id"]
     try:
         validate_repo_id(model_id)
-    except HFValidationError as err:
-        raise Refused("model", f"`{model_id}` is not a valid Hub model id: {err}") from None
+    except HFValidationError:
+        raise Refused(
+            "model",
+            f"`{model_id}` is not a valid Hub model id: write it as `org/name`, with letters, digits, `-`, `_` and "
+            "`.` only (no spaces, no `--` or `..`, at most 96 characters).",
+        ) from None
     return model_id
 
 
@@ -158,11 +168,13 @@ def check_revision(text: str | None) -> str | None:
 
 
 def check_task(value: str | None) -> TaskId:
+    if not value:
+        raise Refused("task", "Choose a task.")
     try:
         return TaskId(value)
     except ValueError:
         valid = ", ".join(task.value for task in TaskId)
-        raise Refused("task", f"Choose a task; `{value}` is not one of {valid}.") from None
+        raise Refused("task", f"Choose a task from the list: `{value}` is not one of {valid}.") from None
 
 
 def hub_facts(api: HfApi, model_id: str, revision: str | None) -> ModelFacts:

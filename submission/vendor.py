@@ -106,6 +106,8 @@ def validate_archive(
     clock: Callable[[], datetime] = _now,
 ) -> VendorReport:
     """Check an uploaded zip completely; the report's result is the vendor Result to store, if accepted."""
+    if not model_id.strip():
+        raise Refused("model", "Enter the model's name as `provider/model`: the label prints both.")
     model_id = check_model_id(model_id)
     if "/" not in model_id:
         raise Refused("model", f"Name the model as `provider/model` (e.g. `acme/{model_id}`): the label shows both.")

@@ -356,7 +356,9 @@ def test_an_unreachable_hub_fails_the_request_with_a_load_error(repos, tmp_path)
     offline = HfApi(endpoint="http://127.0.0.1:9", token=None)
     failed = make_worker(repos, tmp_path, hub=offline, cache_dir=tmp_path / "cache").run_once()
     assert failed.status is RequestStatus.FAILED
-    assert failed.failure_reason.startswith("load: org/elsewhere could not be downloaded from http://127.0.0.1:9")
+    assert failed.failure_reason.startswith("load: org/elsewhere could not be downloaded from http://127.0.0.1:9 (")
+    assert failed.failure_reason.endswith("); submit it again later") and len(failed.failure_reason) < 160
+    assert "Traceback" in failed.log_excerpt  # the whole error is kept, in the log excerpt
 
 
 def test_only_one_copy_of_the_pytorch_weights_is_downloaded(repos, tmp_path, hub_server, hub_api):

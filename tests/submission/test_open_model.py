@@ -63,8 +63,9 @@ def test_a_branch_resolves_and_an_old_sha_is_kept(hub_api, seed, hub_server) -> 
         ("bad id!", "", "text_generation", "model", "not a valid Hub model id"),
         ("org/--x", "", "text_generation", "model", "not a valid Hub model id"),
         ("org/name", "../x", "text_generation", "revision", "not a valid revision"),
-        ("org/name", "", "dancing", "task", "Choose a task"),
-        ("org/name", "", None, "task", "Choose a task"),
+        ("org/name", "", "dancing", "task", "Choose a task from the list: `dancing` is not one of"),
+        ("org/name", "", None, "task", "^Choose a task.$"),
+        ("https://example.org/org/name", "", "text_generation", "model", "write it as `org/name`"),
     ],
 )
 def test_malformed_input_is_refused_before_any_hub_call(hub_api, hub_server, model, revision, task, field, words):
@@ -73,6 +74,13 @@ def test_malformed_input_is_refused_before_any_hub_call(hub_api, hub_server, mod
         plan_submission(model, revision, task, api=hub_api, models_dir=None)
     assert refused.value.field == field
     assert len(hub_server.request_log) == calls
+
+
+def test_a_pasted_hub_address_is_read_as_its_model_id(hub_api, seed) -> None:
+    model_id, sha = seed({"config.json": _config("BertForSequenceClassification"), "m.safetensors": _weights(5)})
+    for pasted in (f"https://huggingface.co/{model_id}", f" https://hf.co/{model_id}/tree/main ", model_id):
+        plan = plan_submission(pasted, "", "text_classification", api=hub_api, models_dir=None)
+        assert (plan.model.model_id, plan.model.revision) == (model_id, sha)
 
 
 def test_missing_private_gated_and_unknown_revision_each_say_so(hub_server, seed) -> None:

@@ -112,6 +112,8 @@ def test_a_vendor_model_needs_a_provider_name(tmp_path) -> None:
     archive = run_logs.zip_folder(good_folder(tmp_path), tmp_path / "good.zip")
     with pytest.raises(Refused, match="provider/model"):
         vendor.validate_archive(archive, model_id="secret-model", attestation=attestation())
+    with pytest.raises(Refused, match=r"^Enter the model's name as `provider/model`: the label prints both.$"):
+        vendor.validate_archive(archive, model_id="  ", attestation=attestation())
 
 
 # --- The corpus of bad archives: each maker writes one archive into a folder and names what must be said.
