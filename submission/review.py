@@ -6,8 +6,10 @@ from datetime import datetime
 
 import pandas as pd
 
+from core.catalog import TASKS, TaskId
 from core.models import Result, ReviewStatus, Source
 from core.repos import ResultsRepo
+from leaderboard.tables import significant
 
 
 class ReviewError(ValueError):
@@ -15,10 +17,24 @@ class ReviewError(ValueError):
 
 
 def pending_reviews(results: ResultsRepo) -> pd.DataFrame:
-    """Vendor results waiting for a maintainer, oldest first."""
+    """Vendor results waiting for a maintainer, in upload order (a vendor result's id starts with its upload time)."""
     frame = results.table().frame
     waiting = frame.loc[(frame["source"] == Source.VENDOR.value) & (frame["review"] == ReviewStatus.PENDING.value)]
-    return waiting.sort_values("measured_at")[["id", "model_id", "task", "hardware", "score_wh", "measured_at"]]
+    return waiting.sort_values("id")[["id", "model_id", "task", "hardware", "score_wh", "measured_at"]]
+
+
+def reviews_table(waiting: pd.DataFrame) -> pd.DataFrame:
+    """The pending reviews as the portal shows them: display names, units, energy rounded for display."""
+    return pd.DataFrame(
+        {
+            "Result": waiting["id"].to_numpy(),
+            "Model": waiting["model_id"].to_numpy(),
+            "Task": [TASKS[TaskId(task)].display_name for task in waiting["task"]],
+            "Hardware": waiting["hardware"].to_numpy(),
+            "Energy (Wh / 1k queries)": [significant(v) for v in waiting["score_wh"]],
+            "Measured": waiting["measured_at"].dt.strftime("%Y-%m-%d %H:%M UTC").to_numpy(),
+        }
+    )
 
 
 def decide(

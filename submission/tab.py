@@ -26,7 +26,7 @@ from leaderboard.ui import tables_redrawn
 from submission import vendor
 from submission.open_model import Refused, plan_submission
 from submission.queue import ANONYMOUS, SubmissionQueue
-from submission.review import pending_reviews
+from submission.review import pending_reviews, reviews_table
 
 logger = logging.getLogger(__name__)
 
@@ -231,7 +231,7 @@ def _build_vendor_upload(tab: gr.Tab, portal: Portal) -> None:
 
     @tables_redrawn
     def load_reviews() -> pd.DataFrame:
-        return pending_reviews(portal.results)
+        return reviews_table(pending_reviews(portal.results))
 
     upload.click(receive, [vendor_model, archive, *clauses], report, api_name="vendor_upload").then(
         load_reviews, None, reviews, api_name=False

@@ -183,7 +183,10 @@ def test_vendor_upload_needs_the_attestation_and_reports_each_archive(portal_app
     page.wait_for_timeout(1000)
     upload.click()
     expect(page.locator("#vendor-report")).to_contain_text("Accepted", timeout=30_000)
-    expect(page.locator("#vendor-reviews")).to_contain_text("acme/secret-model")
+    reviews = page.locator("#vendor-reviews")
+    expect(reviews).to_contain_text("acme/secret-model")
+    expect(reviews).to_contain_text("Binary Text Classification")  # display names, not ids
+    expect(reviews).to_contain_text("Energy (Wh / 1k queries)")
     _shot(page, "vendor-accepted")
 
 

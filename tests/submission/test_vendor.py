@@ -20,7 +20,7 @@ from core.repos import ResultsRepo
 from core.store.local import LocalStore
 from submission import vendor
 from submission.open_model import Refused
-from submission.review import ReviewError, decide, pending_reviews
+from submission.review import ReviewError, decide, pending_reviews, reviews_table
 from tests.factories import T0, later
 from tests.submission import run_logs
 
@@ -70,6 +70,12 @@ def test_a_good_archive_is_stored_pending_review_with_its_zip_and_report(tmp_pat
     assert saved["archive_sha256"] == report.archive_sha256 and all(c["passed"] for c in saved["checks"])
     assert "Accepted" in report.markdown() and stored.id in report.markdown()
     assert list(pending_reviews(results)["id"]) == [stored.id]
+    shown = reviews_table(pending_reviews(results)).iloc[0]
+    assert (shown["Model"], shown["Task"], shown["Result"]) == (
+        "acme/secret-model",
+        "Binary Text Classification",
+        stored.id,
+    )
 
 
 def test_an_h100_other_than_the_reference_is_accepted_as_its_own_hardware(tmp_path, results) -> None:
