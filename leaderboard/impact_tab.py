@@ -37,11 +37,16 @@ def impact_markdown(**values: object) -> str:
     )
 
 
+def grid_named(intensity: float | None) -> str:
+    """The preset a typed carbon intensity matches, or Custom: the Grid menu never names a grid not used."""
+    return next((name for name, value in GRID_PRESETS.items() if value == intensity), CUSTOM)
+
+
 def build(tab: gr.Tab, data: LeaderboardData, controls: Controls) -> None:
     gr.Markdown("Pick a result and describe the deployment: how many queries a day, in what data centre, on what grid.")
     result = gr.Dropdown([], label="Result (model · task · energy)")
     with gr.Row():
-        queries = gr.Number(value=1_000_000, label="Queries per day", minimum=0)
+        queries = gr.Number(value=1_000_000, label="Queries per day")  # checked by parse_inputs, with a message
         basis = gr.Radio(["rule of thumb", "measured components"], value="rule of thumb", label="Server energy")
         pue = gr.Number(value=1.2, label="PUE (1.0 is ideal)")
     with gr.Row():
@@ -89,4 +94,5 @@ def build(tab: gr.Tab, data: LeaderboardData, controls: Controls) -> None:
     inputs = [result, queries, basis, pue, intensity, wue, region]
     tab.select(load_results, controls.release, result)
     grid.input(preset, [grid, intensity], intensity)
+    intensity.input(grid_named, intensity, grid)
     gr.on([c.change for c in inputs], calculate, inputs, answer)

@@ -121,6 +121,14 @@ def test_impact_calculator_answers_and_rejects_bad_input(seeded_app, page):
     page.get_by_label("PUE (1.0 is ideal)").press("Enter")
     expect(page.get_by_text("PUE: Input should be greater than or equal to 1")).to_be_visible()
     expect(page.get_by_text("Carbon emissions (kg CO2e)")).to_have_count(0)
+    page.get_by_label("PUE (1.0 is ideal)").fill("1.2")
+    page.get_by_label("Queries per day").fill("-5")
+    page.get_by_label("Queries per day").press("Enter")
+    expect(page.get_by_text("Queries per day: Input should be greater than 0")).to_be_visible()
+    intensity = page.get_by_label("Grid carbon intensity (g CO2e / kWh)")
+    intensity.fill("100")
+    intensity.press("Enter")
+    expect(page.get_by_label("Grid", exact=True)).to_have_value("Custom (type it in)")
 
 
 def test_model_detail_and_compare(seeded_app, page):
