@@ -456,6 +456,7 @@ class Machine:
     hardware: Hardware
     gpus: list[GpuInfo]
     tdp_w: float | None  # the GPUs' default power limits, summed
+    enforced_limit_w: float | None  # the limits in force when the run started, summed; None if unreadable
     idle_power_w: float | None
     idle_baseline_s: float | None
     processes_before: list[GpuProcess]  # on the GPUs before this process started CUDA
@@ -466,6 +467,7 @@ class Machine:
             "hardware": self.hardware.model_dump(mode="json"),
             "gpus": [asdict(g) for g in self.gpus],
             "tdp_w": self.tdp_w,
+            "enforced_power_limit_w": self.enforced_limit_w,
             "idle_power_w": self.idle_power_w,
             "idle_baseline_s": self.idle_baseline_s,
             "gpu_processes_before_start": [asdict(p) for p in self.processes_before],
@@ -479,7 +481,7 @@ def machine_for(spec: RunSpec, task: Task, parameters: int, model_name: str) -> 
     try:
         if spec.device == "cpu":
             check_fits_in_ram(parameters, task.precision, psutil.virtual_memory().total)
-            return Machine(cpu_hardware(), [], None, None, None, [], [])
+            return Machine(cpu_hardware(), [], None, None, None, None, [], [])
         visible = visible_gpus()
         gpus = visible[: gpus_to_use(parameters, task.precision, [g.memory_bytes for g in visible])]
     except NoGpu as err:
@@ -493,6 +495,8 @@ def machine_for(spec: RunSpec, task: Task, parameters: int, model_name: str) -> 
     except ProcessListUnavailable as err:
         before, errors = [], [str(err)]
     tdp_w = sum(g.tdp_w for g in gpus)
+    limits = [g.enforced_limit_w for g in gpus]
+    enforced_limit_w = None if None in limits else sum(limits)
     idle_power_w = counter.idle_power_w(IDLE_BASELINE_S)
     return Machine(
         hardware=Hardware.model_validate(
@@ -500,6 +504,7 @@ def machine_for(spec: RunSpec, task: Task, parameters: int, model_name: str) -> 
         ),
         gpus=gpus,
         tdp_w=tdp_w,
+        enforced_limit_w=enforced_limit_w,
         idle_power_w=idle_power_w,
         idle_baseline_s=IDLE_BASELINE_S,
         processes_before=before,
@@ -581,6 +586,7 @@ def benchmark(spec: RunSpec, *, result_id: str, request_id: str | None) -> Resul
             windows=measured.windows,
             idle_power_w=machine.idle_power_w,
             tdp_w=machine.tdp_w,
+            enforced_limit_w=machine.enforced_limit_w,
             foreign_processes=(
                 foreign_processes(machine.processes_before, measured.gpu_processes, os.getpid())
                 + tuple(machine.process_list_errors)

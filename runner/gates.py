@@ -36,6 +36,8 @@ SHORT_WINDOW_MAX_SHARE = 0.01
 # (thermal state, contention, a background job) changed the measurement, and at that spread a model can
 # cross a star-band edge on noise alone in a narrow population.
 MAX_CV = 0.05
+# NVML reports power limits in mW; anything within a watt of the default is the default.
+POWER_LIMIT_TOLERANCE_W = 1.0
 # A CPU run's energy is CodeCarbon's estimate from the whole machine's sampled load (no counter), so every
 # other process on the host moves it: on the project's shared 2-core machines tiny models repeat within
 # 1–8 % when the host is quiet and over 50 % when it is not. The spread then measures the host, not the
@@ -88,6 +90,9 @@ class GateInput(BaseModel):
     windows: tuple[Window, ...]
     idle_power_w: float | None = Field(description="Idle baseline of the GPUs used, before the run; None on CPU.")
     tdp_w: float | None = Field(description="Sum of the GPUs' default power limits; None on CPU.")
+    enforced_limit_w: float | None = Field(
+        default=None, description="Sum of the power limits in force when the run started; None if not read."
+    )
     foreign_processes: tuple[str, ...] = ()
 
 
@@ -376,6 +381,23 @@ def settings_conform(settings: BenchmarkSettings, task: TaskId) -> ValidityCheck
     return ValidityCheck(name=name, passed=True, detail=f"the catalog's standard settings for {task.value}")
 
 
+def power_not_capped(enforced_limit_w: float | None, tdp_w: float | None, *, on_gpu: bool) -> ValidityCheck:
+    """The GPUs ran at their default power limit: a GPU capped below it is another machine (slower, and often
+    more frugal per query), so its result would not compare with the others on the same GPU model."""
+    name = "power_not_capped"
+    if not on_gpu:
+        return ValidityCheck(name=name, passed=True, detail=NOT_APPLICABLE_CPU)
+    if enforced_limit_w is None or tdp_w is None:
+        return ValidityCheck(name=name, passed=False, detail="the power limit in force was not recorded")
+    if enforced_limit_w < tdp_w - POWER_LIMIT_TOLERANCE_W:
+        return ValidityCheck(
+            name=name,
+            passed=False,
+            detail=f"the GPUs were capped at {enforced_limit_w:g} W, below their default limit of {tdp_w:g} W",
+        )
+    return ValidityCheck(name=name, passed=True, detail=f"power limit in force {enforced_limit_w:g} W, the default")
+
+
 def dataset_standard(settings: BenchmarkSettings, task: TaskId, *, on_gpu: bool) -> ValidityCheck:
     """A GPU run measured the task's own Hub dataset (trivial prompts would make any model look frugal).
 
@@ -416,6 +438,7 @@ def evaluate(run: GateInput) -> tuple[ValidityCheck, ...]:
         gpu_energy_positive(repetitions, on_gpu=run.on_gpu),
         gpu_energy_from_counter(run.windows, on_gpu=run.on_gpu),
         average_power_in_range(run.windows, idle_power_w=run.idle_power_w, tdp_w=run.tdp_w, on_gpu=run.on_gpu),
+        power_not_capped(run.enforced_limit_w, run.tdp_w, on_gpu=run.on_gpu),
         window_long_enough(run.windows, on_gpu=run.on_gpu),
         cv_below_threshold([_component_kwh(phases, component) for phases in repetitions], on_gpu=run.on_gpu),
         gpu_exclusive(run.foreign_processes, on_gpu=run.on_gpu),

@@ -32,8 +32,9 @@ class GpuInfo:
     index: int
     name: str
     uuid: str
-    tdp_w: float
+    tdp_w: float  # the default power limit
     memory_bytes: int
+    enforced_limit_w: float | None = None  # the limit in force (an operator may cap a GPU); None if unreadable
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ def visible_gpus() -> list[GpuInfo]:
                 uuid=_text(nvml.nvmlDeviceGetUUID(handle)),
                 tdp_w=nvml.nvmlDeviceGetPowerManagementDefaultLimit(handle) / 1000.0,
                 memory_bytes=nvml.nvmlDeviceGetMemoryInfo(handle).total,
+                enforced_limit_w=_enforced_limit_w(nvml, handle),
             )
         )
     selection = os.environ.get("CUDA_VISIBLE_DEVICES")
@@ -92,6 +94,14 @@ def visible_gpus() -> list[GpuInfo]:
     if not gpus:
         raise NoGpu(f"NVML sees no usable GPU (CUDA_VISIBLE_DEVICES={selection!r})")
     return gpus
+
+
+def _enforced_limit_w(nvml, handle) -> float | None:
+    try:
+        return nvml.nvmlDeviceGetEnforcedPowerLimit(handle) / 1000.0
+    except nvml.NVMLError as err:
+        logger.warning("NVML cannot read the enforced power limit: %s", err)
+        return None
 
 
 def gpu_hardware(gpus: list[GpuInfo]) -> Hardware:

@@ -251,6 +251,12 @@ def _gates(
             passed=True,
             detail="not recorded by the reference runner: covered by the vendor's data-integrity attestation",
         ),
+        ValidityCheck(
+            name="power_not_capped",
+            passed=True,
+            detail="the power limit in force is not recorded by the reference runner: covered by the vendor's "
+            "model-representation attestation",
+        ),
     ]
     if gates.generates(task):
         checks.append(gates.decode_positive(repetitions, on_gpu=True))

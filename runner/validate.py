@@ -95,6 +95,7 @@ def check_folder(folder: Path) -> GateReport:
                 windows=windows,
                 idle_power_w=machine.get("idle_power_w"),
                 tdp_w=machine.get("tdp_w"),
+                enforced_limit_w=machine.get("enforced_power_limit_w"),
                 foreign_processes=_foreign_processes(raw, machine) if on_gpu else (),
             )
         )

@@ -76,8 +76,9 @@ class FakeNvml(SimpleNamespace):
     class NVMLError(Exception):
         pass
 
-    def __init__(self, *, counter: bool = True, processes=(), listing: bool = True):
+    def __init__(self, *, counter: bool = True, processes=(), listing: bool = True, enforced_mw: int = 700_000):
         super().__init__()
+        self.enforced_mw = enforced_mw
         self.counter = counter
         self.running = list(processes)
         self.listing = listing
@@ -99,6 +100,9 @@ class FakeNvml(SimpleNamespace):
 
     def nvmlDeviceGetPowerManagementDefaultLimit(self, handle):
         return 700_000
+
+    def nvmlDeviceGetEnforcedPowerLimit(self, handle):
+        return self.enforced_mw
 
     def nvmlDeviceGetMemoryInfo(self, handle):
         return SimpleNamespace(total=80 * 2**30)

@@ -69,6 +69,7 @@ def gate_input(task: TaskId, *, on_gpu: bool = True, windows=None, **changes) ->
         windows=tuple(windows if windows is not None else healthy_windows(task)),
         idle_power_w=IDLE_W if on_gpu else None,
         tdp_w=TDP_W if on_gpu else None,
+        enforced_limit_w=TDP_W if on_gpu else None,
     )
     return GateInput(**(values | changes))
 
@@ -96,6 +97,7 @@ def test_a_healthy_standard_gpu_run_passes_every_gate(task):
         "gpu_energy_positive",
         "gpu_energy_from_counter",
         "average_power_in_range",
+        "power_not_capped",
         "window_long_enough",
         "cv_below_threshold",
         "gpu_exclusive",
@@ -373,6 +375,22 @@ def test_score_energy_positive(gpu_w, cpu_seconds, on_gpu, passed):
     assert check.passed is passed
 
 
+@pytest.mark.parametrize(
+    ("enforced_w", "on_gpu", "passed", "detail"),
+    [
+        (TDP_W, True, True, "power limit in force 700 W, the default"),
+        (TDP_W - 0.5, True, True, "the default"),  # NVML's milliwatts
+        (450.0, True, False, "the GPUs were capped at 450 W, below their default limit of 700 W"),
+        (None, True, False, "the power limit in force was not recorded"),
+        (None, False, True, "not applicable"),
+    ],
+    ids=["default", "within-a-watt", "capped", "unrecorded", "cpu"],
+)
+def test_power_not_capped(enforced_w, on_gpu, passed, detail):
+    check = gates.power_not_capped(enforced_w, TDP_W if on_gpu else None, on_gpu=on_gpu)
+    assert check.passed is passed and detail in check.detail
+
+
 # --- What feeds the GPU gates: NVML, through a fake of the pynvml module (conftest) -------------
 
 
@@ -380,7 +398,7 @@ def test_gpu_facts_come_from_nvml(nvml, monkeypatch):
     nvml()
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     gpus = visible_gpus()
-    assert [g.index for g in gpus] == [0, 1] and gpus[0].tdp_w == 700.0
+    assert [g.index for g in gpus] == [0, 1] and gpus[0].tdp_w == 700.0 and gpus[0].enforced_limit_w == 700.0
     hardware = gpu_hardware(gpus[:1])
     assert (hardware.gpu_name, hardware.gpu_count, hardware.driver, hardware.cuda) == (
         "NVIDIA H100 80GB HBM3",

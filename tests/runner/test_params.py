@@ -153,6 +153,17 @@ def test_a_class_a_model_runs_on_one_gpu_after_an_idle_baseline(two_gpus):
     assert machine.processes_before == [GpuProcess(pid=4242, description="pid 4242 (python)")]
     record = machine.record()
     assert record["hardware"]["gpu_name"] == "NVIDIA H100 80GB HBM3" and record["idle_baseline_s"] == 0.2
+    assert record["enforced_power_limit_w"] == 700.0 and record["runner_pid"] > 0
+
+
+def test_a_power_cap_is_recorded_for_the_gate(nvml, monkeypatch):
+    from runner import child
+
+    monkeypatch.setattr(child, "IDLE_BASELINE_S", 0.1)
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    nvml(enforced_mw=450_000)
+    machine = _machine(70 * 10**9)  # class C: both GPUs, each capped at 450 W
+    assert (machine.tdp_w, machine.enforced_limit_w) == (1400.0, 900.0)
 
 
 def test_a_class_c_model_spreads_over_every_gpu(two_gpus):

@@ -77,7 +77,15 @@ def write_run(
     parsed = tuple(gates.Window.model_validate(window) for window in raw)
     settings = standard_settings(task)
     checks = gates.evaluate(
-        gates.GateInput(task=task, on_gpu=True, settings=settings, windows=parsed, idle_power_w=IDLE_W, tdp_w=TDP_W)
+        gates.GateInput(
+            task=task,
+            on_gpu=True,
+            settings=settings,
+            windows=parsed,
+            idle_power_w=IDLE_W,
+            tdp_w=TDP_W,
+            enforced_limit_w=TDP_W,
+        )
     )
     repetitions = tuple(
         Repetition(phases={phase: PhaseMeasurement(**values.model_dump()) for phase, values in phases.items()})
@@ -115,6 +123,7 @@ def write_run(
             {
                 "idle_power_w": IDLE_W,
                 "tdp_w": TDP_W,
+                "enforced_power_limit_w": TDP_W,
                 "gpu_processes_before_start": [],
                 "process_list_errors": [],
                 "runner_pid": RUNNER_PID,
