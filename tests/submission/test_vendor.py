@@ -321,6 +321,11 @@ def no_process_lists(tmp_path):
     return _zip(tmp_path / "a.zip", members), None, "no GPU process lists in hardware.json and measurements.json"
 
 
+def power_capped(tmp_path):
+    members = _edit_json(_good_members(tmp_path), "run/hardware.json", lambda d: d.update(enforced_power_limit_w=450.0))
+    return _zip(tmp_path / "a.zip", members), None, "power_not_capped: the GPUs were capped at 450 W"
+
+
 def noisy(tmp_path):
     members = _good_members(tmp_path, spread=0.05)
     return _zip(tmp_path / "a.zip", members), None, "cv_below_threshold: coefficient of variation"
@@ -484,6 +489,7 @@ BAD_ARCHIVES = [
     easier_dataset,
     another_process_on_the_gpu,
     no_process_lists,
+    power_capped,
     noisy,
     inflated_power_limit,
     hardware_json_disagrees,
