@@ -331,17 +331,19 @@ class AiesScenario(Scenario[AiesScenarioConfig]):
                 for target in targets:
                     self._measured(target, repetition, lambda tokens, t=target, b=batches: self._run_all(b, t, tokens))
             memory = self._memory_pass(batches, targets[-1]) if self.on_gpu else None
-        Path(MEASUREMENTS_FILE).write_text(
-            Measurements(
-                windows=tuple(self.windows),
-                gpu_processes=tuple(self.processes.values()),
-                process_list_errors=tuple(sorted(self.process_list_errors)),
-                cpu_source=cpu_source(self.tracker),
-                ram_source=EnergySource.ESTIMATE,  # CodeCarbon models RAM power from its size
-            ).model_dump_json(indent=2)
-        )
-        self.progress.emit("done")
-        return self._report(memory)
+        # Past the model: a failure now is ours (a full disk, a bug), not the model's or its loading.
+        with failures_as("internal", "writing the measurements"):
+            Path(MEASUREMENTS_FILE).write_text(
+                Measurements(
+                    windows=tuple(self.windows),
+                    gpu_processes=tuple(self.processes.values()),
+                    process_list_errors=tuple(sorted(self.process_list_errors)),
+                    cpu_source=cpu_source(self.tracker),
+                    ram_source=EnergySource.ESTIMATE,  # CodeCarbon models RAM power from its size
+                ).model_dump_json(indent=2)
+            )
+            self.progress.emit("done")
+            return self._report(memory)
 
     # The work
 

@@ -179,3 +179,28 @@ def test_a_standard_pipeline_needs_no_code_of_its_own(pipelines):
     folder = pipelines["safetensors"]
     spec = RunSpec(model=str(folder), task=TaskId.IMAGE_GENERATION, device="cpu")
     check_pipeline_code(pipeline_index(folder), folder, spec)
+
+
+def test_a_failure_once_the_model_has_run_is_ours_not_the_models(assets, tmp_path, monkeypatch):
+    """Writing the measurements fails (a full disk): an internal error, not a load or inference failure."""
+    from runner import scenario
+    from runner.child import benchmark
+
+    def full_disk(self, **options):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(scenario.Measurements, "model_dump_json", full_disk)
+    monkeypatch.chdir(tmp_path)
+    spec = RunSpec(
+        model=str(assets.bert_classifier),
+        task=TaskId.TEXT_CLASSIFICATION,
+        dataset=str(assets.text),
+        device="cpu",
+        samples=4,
+        repetitions=2,
+        warmup_runs=1,
+    )
+    with pytest.raises(RunFailed) as failed:
+        benchmark(spec, result_id="test", request_id=None)
+    assert failed.value.error_class == "internal"
+    assert "OSError while writing the measurements: [Errno 28] No space left on device" in str(failed.value)
