@@ -186,3 +186,17 @@ def test_the_app_reads_a_hub_backed_store(hub_server, tmp_path):
         label = client.get("/labels/hub1.png")
         assert label.status_code == 200 and label.headers["content-type"] == "image/png"
         assert client.get("/labels/missing.png").status_code == 404
+
+
+def test_on_a_phone_a_model_its_energy_and_its_stars_fit_side_by_side(seeded_app, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    try:
+        page.goto(seeded_app.url)
+        expect(_cell(page, 0, 2)).to_have_text("★★★★★", timeout=30_000)
+        stars = _cell(page, 0, 2).bounding_box()
+        assert stars["x"] + stars["width"] <= 390, stars  # no sideways scrolling to see a model's stars
+        _cell(page, 0, 0).scroll_into_view_if_needed()
+        _shot(page, "leaderboard-phone")
+    finally:
+        context.close()
