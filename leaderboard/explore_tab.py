@@ -97,11 +97,14 @@ def compare_figure(rated: pd.DataFrame, results: pd.DataFrame, models: list[str]
     return figure
 
 
+NO_COMPARISON = pd.DataFrame({"Task": []})  # headers, not gradio's placeholder "1 2 3", before a choice
+
+
 def build_compare(tab: gr.Tab, data: LeaderboardData, controls: Controls) -> None:
     gr.Markdown(f"Pick two to {MAX_COMPARED} models to see them side by side, task by task.")
     models = gr.Dropdown([], value=[], multiselect=True, max_choices=MAX_COMPARED, label="Models")
     message = gr.Markdown()
-    table = gr.Dataframe(interactive=False, wrap=True)
+    table = gr.Dataframe(NO_COMPARISON, interactive=False, wrap=True)
     figure = gr.Plot()
 
     def load_models():
@@ -111,7 +114,7 @@ def build_compare(tab: gr.Tab, data: LeaderboardData, controls: Controls) -> Non
     def show(chosen: list[str] | None, release_id: str):
         chosen = chosen or []
         if len(chosen) < 2:
-            return "Choose at least two models.", pd.DataFrame(), None
+            return "Choose at least two models.", NO_COMPARISON, None
         frame = data.results.table().frame
         try:
             rated = data.view(release_id).frame
