@@ -44,6 +44,7 @@ QUEUE_COLUMNS = {
     "result_id": "Result",
 }
 SUBMIT_CONCURRENCY = 16
+QUEUE_REFRESH_S = 10.0
 LOGIN_NEEDED = "Log in with Hugging Face (button above) to submit: submissions are rate-limited per user."
 
 
@@ -182,6 +183,25 @@ def build(tab: gr.Tab, portal: Portal) -> None:
 
     for trigger in (tab.select, refresh.click, status.change, who.submit, submit_event.then):
         trigger(load_queue, [who, status], queue_table, api_name=False)
+
+    # After a submission the queue follows its progress by itself, until nothing shown is in flight; it is
+    # redrawn only when the requests changed, and the timer costs nothing before anyone submits.
+    follow = gr.Timer(QUEUE_REFRESH_S, active=False)
+    seen_head = gr.State(None)
+    submit_event.then(lambda: gr.Timer(active=True), None, follow, api_name=False)
+
+    @tables_redrawn
+    def follow_queue(submitter: str, wanted: str, seen: str | None):
+        table = portal.requests.table()
+        if table.head == seen:
+            return gr.skip(), seen, gr.skip()
+        shown = queue_frame(table.frame, submitter=submitter or "", status=wanted)
+        in_flight = shown["Status"].isin([RequestStatus.PENDING.value, RequestStatus.RUNNING.value]).any()
+        return shown, table.head, gr.Timer(active=bool(in_flight))
+
+    follow.tick(
+        follow_queue, [who, status, seen_head], [queue_table, seen_head, follow], show_progress="hidden", api_name=False
+    )
     mine.click(my_name, None, who, api_name=False).then(load_queue, [who, status], queue_table, api_name=False)
     show.click(
         lambda rid: request_details(portal.requests, rid), request_id, [details, log_excerpt], api_name=False
