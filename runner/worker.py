@@ -11,13 +11,14 @@ import logging
 import re
 import shutil
 import threading
+import time
 import traceback
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import pandas as pd
 from huggingface_hub import HfApi, snapshot_download
@@ -26,12 +27,13 @@ from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNot
 from core.archive import zip_folder
 from core.catalog import TASKS, TaskId
 from core.models import Request, RequestStatus, Result
-from core.repos import RequestsRepo, ResultsRepo, StaleRecord
-from core.store import NotFound, Put
+from core.repos import DuplicateRecord, RequestsRepo, ResultsRepo, StaleRecord
+from core.store import NotFound, Put, StoreError
 from runner.engine import RunFailed
 from runner.spec import RunSpec
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Execute(Protocol):
@@ -247,6 +249,14 @@ class Worker:
         heartbeat = _Heartbeat(self, request)
         heartbeat.start()
         try:
+            return self._run_and_publish(request, workdir, heartbeat)
+        finally:
+            heartbeat.stop()
+
+    def _run_and_publish(self, request: Request, workdir: Path, heartbeat: _Heartbeat) -> Request:
+        """The run, then its result or failure, written while the heartbeat still holds the lease: a request
+        whose lease ran out may be running on another worker already, and must not get two outcomes."""
+        try:
             spec = self.spec_for(request)
             result = self.execute(spec, workdir, cancel=heartbeat.lost)
         except RunFailed as err:
@@ -256,14 +266,11 @@ class Worker:
             failure, excerpt = f"internal: {type(err).__name__}: {err}", traceback.format_exc()
         else:
             failure = excerpt = None
-        # Whatever happened, publish only while this worker still holds the request: one whose lease ran
-        # out may be running on another worker already, and must not get two results.
-        current = self._still_ours(heartbeat)
-        if current is None:
-            logger.error("request %s: lease lost to another worker; nothing published", request.id)
-            return self.requests.get(request.id)
+        if heartbeat.lost.is_set():
+            return self._lost(request)
         if failure is not None:
-            return self._fail(current, failure, excerpt or "")
+            done = heartbeat.finish(lambda current: self._fail(current, failure, excerpt or ""))
+            return done if done is not None else self._lost(request)
         snapshot = Path(spec.model).name  # a Hub download lives in .../snapshots/<commit sha>
         result_id = f"{request.id}-a{request.attempts}"
         logs_path = f"logs/{result_id}"
@@ -278,21 +285,33 @@ class Worker:
             }
         )
         # The log folder travels with the result, in the same commit: `python -m runner validate` re-checks it.
-        self.results.add(result, extra=[Put(f"{logs_path}/{LOGS_ARCHIVE}", zip_folder(workdir))])
-        return self._finish(current, result.id)
-
-    def _still_ours(self, heartbeat: _Heartbeat) -> Request | None:
-        """Stop the heartbeat and renew the lease once more, so that publishing has a whole lease to finish
-        in; None when the lease was lost (another worker may hold the request now)."""
-        current = heartbeat.stop()
-        if heartbeat.lost.is_set():
-            return None
-        renewed = current.with_lease(self.clock() + timedelta(seconds=self.config.lease_s))
+        logs = [Put(f"{logs_path}/{LOGS_ARCHIVE}", zip_folder(workdir))]
         try:
-            self.requests.replace(renewed, expected=current)
-        except (StaleRecord, NotFound):
-            return self.held(current)
-        return renewed
+            self.patiently(lambda: self.results.add(result, extra=logs, guard=_first_result_of(request.id)))
+        except DuplicateRecord:  # another attempt of this request published first: that result stands
+            result_id = self._published_result(request) or result_id
+        done = heartbeat.finish(lambda current: self._finish(current, result_id))
+        return done if done is not None else self._lost(request)
+
+    def _lost(self, request: Request) -> Request:
+        logger.error("request %s: lease lost to another worker; nothing written", request.id)
+        return self.requests.get(request.id)
+
+    def patiently(self, write: Callable[[], T]) -> T:
+        """A store write, retried with back-off on store errors (the Hub hiccups) for up to one lease."""
+        deadline = time.monotonic() + self.config.lease_s
+        delay = 0.5
+        while True:
+            try:
+                return write()
+            except NotFound:
+                raise
+            except StoreError as err:
+                if time.monotonic() + delay > deadline:
+                    raise
+                logger.warning("store write failed (%s); retrying in %g s", err, delay)
+                time.sleep(delay)
+                delay = min(2 * delay, 30.0)
 
     def held(self, request: Request) -> Request | None:
         """The stored request if this worker's claim on it (this attempt) still stands, else None."""
@@ -342,10 +361,22 @@ def _hub_failures(name: str, at_revision: str, endpoint: str) -> Iterator[None]:
         ) from err
 
 
+def _first_result_of(request_id: str) -> Callable[[pd.DataFrame], None]:
+    """A guard for ResultsRepo.add: a request gets one result, whichever attempt publishes first."""
+
+    def guard(frame: pd.DataFrame) -> None:
+        if (frame["request_id"] == request_id).any():
+            raise DuplicateRecord(f"request {request_id} already has a result")
+
+    return guard
+
+
 class _Heartbeat:
     """Renews the running request's lease until stopped; sets `lost` when another worker took the request.
 
-    A store error (the Hub hiccupped) is retried at the next beat; the lease is lost only if it runs out.
+    A store error (the Hub hiccupped) is retried at the next beat; the lease is lost only if it runs out or
+    another worker holds the request. `finish` makes the request's last write under the same lock, so no
+    renewal can slip in between.
     """
 
     def __init__(self, worker: Worker, request: Request) -> None:
@@ -363,21 +394,49 @@ class _Heartbeat:
         interval = self.worker.config.lease_s / 3
         while not self._stop.wait(interval):
             with self._lock:
-                renewed = self.request.with_lease(self.worker.clock() + timedelta(seconds=self.worker.config.lease_s))
+                if self._stop.is_set():
+                    return
                 try:
-                    self.worker.requests.replace(renewed, expected=self.request)
-                except (StaleRecord, NotFound):
-                    held = self.worker.held(self.request)
-                    if held is None:
-                        logger.error("request %s: lease lost; stopping its run", self.request.id)
-                        self.lost.set()
-                        return
-                    self.request = held  # our own renewal landed though its answer was lost
-                    continue
+                    self._renew()
                 except Exception:
                     logger.exception("request %s: lease renewal failed; retrying at the next beat", self.request.id)
-                    continue
-                self.request = renewed
+                if self.lost.is_set():
+                    logger.error("request %s: lease lost; stopping its run", self.request.id)
+                    return
+
+    def _renew(self) -> None:
+        """One renewal; sets `lost` when the request is no longer this worker's."""
+        for _ in range(2):  # a second try when our previous renewal landed though its answer was lost
+            renewed = self.request.with_lease(self.worker.clock() + timedelta(seconds=self.worker.config.lease_s))
+            try:
+                self.worker.requests.replace(renewed, expected=self.request)
+            except (StaleRecord, NotFound):
+                held = self.worker.held(self.request)
+                if held is None:
+                    self.lost.set()
+                    return
+                self.request = held
+                continue
+            self.request = renewed
+            return
+
+    def finish(self, write: Callable[[Request], Request]) -> Request | None:
+        """Stop renewing and make the request's final write (FINISHED or FAILED) with its latest version;
+        None when the request is no longer this worker's."""
+        with self._lock:
+            self._stop.set()
+            for _ in range(2):
+                if self.lost.is_set():
+                    return None
+                try:
+                    return self.worker.patiently(lambda: write(self.request))
+                except (StaleRecord, NotFound):
+                    held = self.worker.patiently(lambda: self.worker.held(self.request))
+                    if held is None:
+                        self.lost.set()
+                        return None
+                    self.request = held
+            return None
 
     def stop(self) -> Request:
         self._stop.set()

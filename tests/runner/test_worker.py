@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -269,6 +270,94 @@ def test_a_failed_lease_renewal_is_retried_and_the_run_goes_on(tmp_path):
     worker = make_worker((requests, results), tmp_path, execute=slow, lease_s=0.3, clock=lambda: datetime.now(UTC))
     done = worker.run_once()
     assert (done.status, done.result_id) == (RequestStatus.FINISHED, "q1-a1")
+
+
+class LostAnswerRequests(RequestsRepo):
+    """The first lease renewal lands but its answer is lost (a 504), and the read that follows fails (a 503)."""
+
+    def __init__(self, store):
+        super().__init__(store)
+        self.writes = 0
+        self.fail_next_read = False
+
+    def replace(self, record, *, expected):
+        self.writes += 1
+        written = super().replace(record, expected=expected)
+        if self.writes == 2:
+            self.fail_next_read = True
+            raise StoreError("504 Gateway Timeout")
+        return written
+
+    def get(self, record_id):
+        if self.fail_next_read:
+            self.fail_next_read = False
+            raise StoreError("503 Service Unavailable")
+        return super().get(record_id)
+
+
+def test_the_heartbeat_survives_a_lost_answer_and_a_failed_read(tmp_path):
+    requests = LostAnswerRequests(LocalStore(tmp_path / "requests"))
+    results = ResultsRepo(LocalStore(tmp_path / "results"))
+    submit(requests, tmp_path, request_id="q1")
+    seen = {}
+
+    def long_run(spec, workdir, cancel):
+        cancel.wait(2.0)  # a run of 2 s under a lease of 0.3 s
+        seen["cancelled"] = cancel.is_set()
+        seen["lease_left_s"] = (requests.get("q1").lease_expires_at - datetime.now(UTC)).total_seconds()
+        return measured(spec, workdir)
+
+    worker = make_worker((requests, results), tmp_path, execute=long_run, lease_s=0.3, clock=lambda: datetime.now(UTC))
+    done = worker.run_once()
+    assert not seen["cancelled"] and seen["lease_left_s"] > 0  # renewals went on after both errors
+    assert (done.status, done.result_id) == (RequestStatus.FINISHED, "q1-a1")
+
+
+def test_a_store_error_on_the_final_write_is_retried_not_the_run_lost(tmp_path):
+    requests = FlakyRequests(LocalStore(tmp_path / "requests"))  # its 2nd write fails: here, FINISHED
+    results = ResultsRepo(LocalStore(tmp_path / "results"))
+    submit(requests, tmp_path, request_id="q1")
+    done = make_worker((requests, results), tmp_path, lease_s=600).run_once()  # no renewal during the run
+    assert (done.status, done.result_id) == (RequestStatus.FINISHED, "q1-a1")
+    assert results.table().frame["id"].tolist() == ["q1-a1"]
+
+
+class SlowResults(ResultsRepo):
+    """Publishing takes longer than a lease (a big logs.zip on a slow Hub)."""
+
+    def add(self, *records, **options):
+        time.sleep(1.0)
+        return super().add(*records, **options)
+
+
+def test_the_lease_is_held_while_the_result_is_published(tmp_path):
+    requests = RequestsRepo(LocalStore(tmp_path / "requests"))
+    results = SlowResults(LocalStore(tmp_path / "results"))
+    submit(requests, tmp_path, request_id="q1")
+    now = lambda: datetime.now(UTC)  # noqa: E731
+    a = make_worker((requests, results), tmp_path, name="A", lease_s=0.3, clock=now)
+    b = make_worker((requests, results), tmp_path, name="B", lease_s=0.3, clock=now)
+    publishing = threading.Thread(target=a.run_once)
+    publishing.start()
+    time.sleep(0.7)  # A is inside results.add, past its last renewal before publishing
+    assert b.run_once() is None  # nothing expired, nothing to claim
+    publishing.join()
+    assert requests.get("q1").status is RequestStatus.FINISHED
+    assert results.table().frame["id"].tolist() == ["q1-a1"]
+
+
+def test_a_request_gets_one_result_whichever_attempt_publishes_first(repos, tmp_path):
+    """An earlier attempt published while this one ran: the earlier result stands, no second one is added."""
+    requests, results = repos
+    submit(requests, tmp_path, request_id="q1")
+
+    def overtaken(spec, workdir, cancel):
+        results.add(make_result(result_id="q1-a0", model_id="org/model").model_copy(update={"request_id": "q1"}))
+        return measured(spec, workdir)
+
+    done = make_worker(repos, tmp_path, execute=overtaken).run_once()
+    assert (done.status, done.result_id) == (RequestStatus.FINISHED, "q1-a0")
+    assert results.table().frame["id"].tolist() == ["q1-a0"]
 
 
 def test_local_model_folders_and_remote_code_allowance(repos, tmp_path):
