@@ -280,11 +280,6 @@ class Result(_Record):
                 )
         elif self.size_class is not None:
             raise ValueError(f"size_class applies only to text generation, not {self.task}")
-        if self.hardware.gpu_count > 1 and self.size_class is not SizeClass.C:
-            raise ValueError(
-                f"hardware.gpu_count: {self.hardware.gpu_count} GPUs, but only class C text generation runs on several;"
-                " every other benchmark runs on one GPU"
-            )
         if len(self.repetitions) != self.settings.repetitions:
             raise ValueError(
                 f"repetitions: {len(self.repetitions)} recorded but settings.repetitions is {self.settings.repetitions}"

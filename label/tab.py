@@ -109,10 +109,15 @@ def build(tab: gr.Tab, data: LeaderboardData, settings: Settings) -> None:
         png_path, svg_path = _FILES / f"{stem}.png", _FILES / f"{stem}.svg"
         png_path.write_bytes(render_png(content))
         svg_path.write_text(render_svg(content), encoding="utf-8")
-        query = "" if release_id in (None, LATEST) else f"?release={release_id}"
+        query = "" if release_id is None else f"?release={LATEST_QUERY if release_id == LATEST else release_id}"
         image_url = f"{settings.app_url.rstrip('/')}/labels/{result_id}.png{query}"
         md, html = model_card_snippet(content, image_url=image_url, entry_url=settings.public_url)
-        note = "" if content.stars else f"This result is not rated in {release_id}: the label says so."
+        if release_id == LATEST:
+            note = "The latest stars are provisional, so this label says *Not rated yet*: pick a release for stars."
+        elif content.stars is None:
+            note = f"This result is not rated in release {release_id}: the label says so."
+        else:
+            note = ""
         return str(png_path), str(png_path), str(svg_path), note, md, html
 
     outputs = [preview, png, svg, message, markdown_snippet, html_snippet]

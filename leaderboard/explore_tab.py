@@ -11,7 +11,7 @@ from core.repos import RecordError
 from core.store import NotFound
 from leaderboard import detail, plots
 from leaderboard.tab import Controls
-from leaderboard.tables import LeaderboardData
+from leaderboard.tables import LATEST, LATEST_QUERY, LeaderboardData, published
 from leaderboard.ui import tables_redrawn
 
 MAX_COMPARED = 6
@@ -49,7 +49,8 @@ def build_detail(tab: gr.Tab, data: LeaderboardData, controls: Controls) -> None
             rated = data.view(release_id).frame
         except NotFound:
             rated = frame.iloc[0:0]
-        rows = frame.loc[frame["model_id"] == model_id]
+        shown = published(frame)
+        rows = shown.loc[shown["model_id"] == model_id]
         choices = [(_result_label(row), row["id"]) for _, row in rows.iterrows()]
         return detail.model_results(frame, rated, model_id), gr.update(
             choices=choices, value=choices[0][1] if choices else None
@@ -63,7 +64,7 @@ def build_detail(tab: gr.Tab, data: LeaderboardData, controls: Controls) -> None
             result = data.results.get(result_id)
         except (NotFound, RecordError) as err:
             return f"⚠️ This result could not be read: {err}", "", None, None, ""
-        release_query = "" if release_id.startswith("Latest") else f"?release={release_id}"
+        release_query = f"?release={LATEST_QUERY if release_id == LATEST else release_id}"
         label_links = (
             f"**Label:** [PNG](/labels/{result_id}.png{release_query}) · [SVG](/labels/{result_id}.svg{release_query})"
         )

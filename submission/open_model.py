@@ -135,17 +135,14 @@ class SubmissionPlan(BaseModel):
         return "\n".join(lines)
 
 
-_HUB_URL = re.compile(r"^https?://(?:www\.)?(?:huggingface\.co|hf\.co)/(?P<id>[^/?#]+/[^/?#]+)")
+_HUB_ADDRESS = re.compile(r"^(?:https?://)?(?:www\.)?(?:huggingface\.co|hf\.co)/(?P<path>[^?#]*)", re.IGNORECASE)
 
 
 def check_model_id(text: str) -> str:
-    """The id as typed, trimmed (or taken from a pasted Hub page address), if it is a valid Hub model id."""
+    """The id as typed, trimmed, if it is a valid Hub model id."""
     model_id = text.strip()
     if not model_id:
         raise Refused("model", "Enter a Hub model id, such as `openai-community/gpt2`.")
-    pasted = _HUB_URL.match(model_id)
-    if pasted:
-        model_id = pasted["id"]
     try:
         validate_repo_id(model_id)
     except HFValidationError:
@@ -155,6 +152,28 @@ def check_model_id(text: str) -> str:
             "`.` only (no spaces, no `--` or `..`, at most 96 characters).",
         ) from None
     return model_id
+
+
+def read_model_field(text: str, revision: str | None) -> tuple[str, str | None]:
+    """The model id and revision from the form: a pasted model page address (`https://huggingface.co/org/name`,
+    `.../tree/<revision>`) gives both; a dataset's or a Space's address is refused, not misread."""
+    address = _HUB_ADDRESS.match(text.strip())
+    if address is None:
+        return check_model_id(text), check_revision(revision)
+    parts = [part for part in address["path"].split("/") if part]
+    if parts and parts[0] in ("datasets", "spaces"):
+        kind = "a dataset" if parts[0] == "datasets" else "a Space"
+        raise Refused("model", f"That is the address of {kind}, not of a model: paste a model's page or its id.")
+    if len(parts) < 2:
+        raise Refused("model", "That address names no model: paste a model's page, such as huggingface.co/org/name.")
+    model_id = check_model_id("/".join(parts[:2]))
+    typed = check_revision(revision)
+    if len(parts) >= 4 and parts[2] in ("tree", "blob", "resolve"):
+        pasted = check_revision(parts[3])
+        if typed is not None and typed != pasted:
+            raise Refused("revision", f"The address names revision `{pasted}`, the Revision field `{typed}`: keep one.")
+        return model_id, pasted
+    return model_id, typed
 
 
 def check_revision(text: str | None) -> str | None:
@@ -314,8 +333,7 @@ def plan_submission(
 
     A model folder under `models_dir` (local store) is used as it is; anything else is looked up on the Hub.
     """
-    model_id = check_model_id(model)
-    revision = check_revision(revision)
+    model_id, revision = read_model_field(model, revision)
     task_id = check_task(task)
     local = models_dir / model_id if models_dir is not None else None
     if local is not None and local.is_dir():

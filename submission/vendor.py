@@ -21,6 +21,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.archive import ArchiveError, ArchiveLimits, extract_zip
+from core.catalog import SizeClass
 from core.gpus import DEFAULT_POWER_LIMIT_W, idle_floor_w, power_limit_w
 from core.models import REFERENCE_GPU, Attestation, Result, ReviewStatus, Source, ValidityCheck
 from core.repos import ResultsRepo, new_record_id
@@ -186,6 +187,12 @@ def _gpu_run(result: Result) -> ValidityCheck:
     where = f"{hardware.gpu_count} × {hardware.gpu_name}"
     if hardware.gpu_count == 0:
         return ValidityCheck(name="hardware", passed=False, detail="a CPU run: vendor results must be measured on GPUs")
+    if hardware.gpu_count > 1 and result.size_class is not SizeClass.C:
+        return ValidityCheck(
+            name="hardware",
+            passed=False,
+            detail=f"{where}: only class C text generation runs on several GPUs; every other benchmark on one",
+        )
     if hardware.is_reference:
         return ValidityCheck(name="hardware", passed=True, detail=f"{where}: the reference hardware")
     if hardware.gpu_name.startswith(H100_FAMILY):

@@ -160,16 +160,6 @@ def test_the_reference_hardware_is_the_h100_80gb_not_any_h100():
         assert not Hardware(gpu_name=other, gpu_count=1).is_reference
 
 
-def test_only_class_c_text_generation_runs_on_several_gpus():
-    two = Hardware(gpu_name=H100.gpu_name, gpu_count=2)
-    with pytest.raises(ValidationError, match="2 GPUs, but only class C"):
-        make_result(hardware=two)
-    with pytest.raises(ValidationError, match="only class C"):
-        make_result(hardware=two, task=TaskId.TEXT_GENERATION, size_class=SizeClass.B, parameters=30 * 10**9)
-    big = make_result(hardware=two, task=TaskId.TEXT_GENERATION, size_class=SizeClass.C, parameters=70 * 10**9)
-    assert big.hardware.gpu_count == 2
-
-
 def test_open_result_cannot_be_under_review():
     with pytest.raises(ValidationError, match="review applies to vendor results only"):
         make_result(review=ReviewStatus.PENDING)

@@ -76,11 +76,31 @@ def test_malformed_input_is_refused_before_any_hub_call(hub_api, hub_server, mod
     assert len(hub_server.request_log) == calls
 
 
-def test_a_pasted_hub_address_is_read_as_its_model_id(hub_api, seed) -> None:
-    model_id, sha = seed({"config.json": _config("BertForSequenceClassification"), "m.safetensors": _weights(5)})
-    for pasted in (f"https://huggingface.co/{model_id}", f" https://hf.co/{model_id}/tree/main ", model_id):
+def test_a_pasted_hub_address_is_read_as_its_model_id_and_revision(hub_api, seed, hub_server) -> None:
+    model_id, first = seed({"config.json": _config("BertForSequenceClassification"), "m.safetensors": _weights(5)})
+    for pasted in (f"https://huggingface.co/{model_id}", f" HF.co/{model_id}/tree/main ", model_id):
         plan = plan_submission(pasted, "", "text_classification", api=hub_api, models_dir=None)
-        assert (plan.model.model_id, plan.model.revision) == (model_id, sha)
+        assert (plan.model.model_id, plan.model.revision) == (model_id, first)
+    hub_server.seed(model_id, {"extra.safetensors": _weights(7)})
+    address = f"https://huggingface.co/{model_id}/tree/{first}"
+    old = plan_submission(address, "", "text_classification", api=hub_api, models_dir=None)
+    assert old.model.revision == first  # the pasted revision, not main's newer commit
+
+
+@pytest.mark.parametrize(
+    ("pasted", "revision", "words"),
+    [
+        ("https://huggingface.co/datasets/EnergyStarAI/text_generation", "", "the address of a dataset"),
+        ("https://huggingface.co/spaces/org/app", "", "the address of a Space, not of a model"),
+        ("https://huggingface.co/org", "", "That address names no model"),
+        ("https://huggingface.co/org/name/tree/v2", "v3", "names revision `v2`, the Revision field `v3`"),
+    ],
+)
+def test_a_pasted_address_that_is_not_a_models_page_is_refused(hub_api, hub_server, pasted, revision, words) -> None:
+    calls = len(hub_server.request_log)
+    with pytest.raises(Refused, match=words):
+        plan_submission(pasted, revision, "text_classification", api=hub_api, models_dir=None)
+    assert len(hub_server.request_log) == calls
 
 
 def test_missing_private_gated_and_unknown_revision_each_say_so(hub_server, seed) -> None:

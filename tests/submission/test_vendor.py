@@ -358,6 +358,13 @@ def _on_gpu(gpu_name: str, tdp_w: float) -> Callable[[dict[str, bytes]], dict[st
     return edit
 
 
+def several_gpus_for_one_model(tmp_path):
+    members = _good_members(tmp_path)
+    members = _edit_json(members, "run/summary.json", lambda d: d["hardware"].update(gpu_count=2, tdp_w=1400.0))
+    members = _edit_json(members, "run/hardware.json", lambda d: d.update(tdp_w=1400.0, enforced_power_limit_w=1400.0))
+    return _zip(tmp_path / "a.zip", members), None, "only class C text generation runs on several GPUs"
+
+
 def not_an_h100(tmp_path):
     members = _on_gpu("NVIDIA A100-SXM4-80GB", 400.0)(_good_members(tmp_path))
     return _zip(tmp_path / "a.zip", members), None, "vendor results must be measured on an NVIDIA H100"
@@ -495,6 +502,7 @@ BAD_ARCHIVES = [
     hardware_json_disagrees,
     unknown_gpu,
     not_an_h100,
+    several_gpus_for_one_model,
     shortened_durations,
     malformed_hardware_json,
     copied_reference_runs,
