@@ -74,17 +74,32 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _model_and_dataset(args: argparse.Namespace, task: TaskId) -> tuple[str, str | None]:
-    """A local model folder as given; a Hub id downloaded first (the benchmark runs offline), and the task's
-    Hub dataset with it unless a local dataset folder is given. Raises RunFailed ("load")."""
-    if Path(args.model).is_dir():
-        return args.model, args.dataset
+    """A local model folder; a Hub id downloaded first (the benchmark runs offline), and the task's Hub
+    dataset with it unless a local dataset folder is given. Raises RunFailed ("refused" or "load")."""
+    from runner.engine import RunFailed
+
+    dataset = _local_folder(args.dataset, "dataset") if args.dataset else None
+    if Path(args.model).expanduser().is_dir():
+        return _local_folder(args.model, "model"), dataset
+    if args.model.startswith((".", "/", "~")) or "\\" in args.model:
+        raise RunFailed("refused", f"no model folder {args.model!r}")
     from core.settings import hub_api
     from runner.worker import download_dataset, download_model
 
     settings = load_settings()
     hub, cache = hub_api(settings), settings.cache_dir / "models"
     model = download_model(hub, args.model, args.revision, cache)
-    return model, args.dataset or download_dataset(hub, task, cache)
+    return model, dataset or download_dataset(hub, task, cache)
+
+
+def _local_folder(path: str, what: str) -> str:
+    """An absolute path: the benchmark process runs in another working directory."""
+    from runner.engine import RunFailed
+
+    folder = Path(path).expanduser().resolve()
+    if not folder.is_dir():
+        raise RunFailed("refused", f"no {what} folder {path!r}")
+    return str(folder)
 
 
 def _worker(args: argparse.Namespace) -> int:
@@ -117,6 +132,9 @@ def _worker(args: argparse.Namespace) -> int:
         worker.loop(stop, poll_s=args.poll)
     except KeyboardInterrupt:
         stop.set()
+    if worker.unusable is not None:
+        print(f"worker stopped: {worker.unusable}", file=sys.stderr)
+        return 3
     return 0
 
 

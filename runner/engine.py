@@ -69,12 +69,15 @@ _REAP_TIMEOUT_S = 60.0
 class RunFailed(Exception):
     """A run that produced no result, with a reason from a closed set and the end of the child's log."""
 
-    def __init__(self, error_class: ErrorClass, message: str, log_excerpt: str = "") -> None:
+    def __init__(
+        self, error_class: ErrorClass, message: str, log_excerpt: str = "", *, machine_unusable: bool = False
+    ) -> None:
         if error_class not in get_args(ErrorClass):
             raise ValueError(f"unknown error class {error_class!r}; valid: {', '.join(get_args(ErrorClass))}")
         super().__init__(message)
         self.error_class = error_class
         self.log_excerpt = log_excerpt
+        self.machine_unusable = machine_unusable  # no further run can be trusted here: a worker stops
 
 
 class Failure(BaseModel):
@@ -157,6 +160,7 @@ def run(
             f"the benchmark process did not exit {_REAP_TIMEOUT_S:g} s after SIGKILL (stuck in a driver call?); "
             "check the machine before running more",
             _excerpt(workdir),
+            machine_unusable=True,
         )
     if ending == "deadline":
         raise RunFailed(

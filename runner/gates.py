@@ -381,19 +381,20 @@ def settings_conform(settings: BenchmarkSettings, task: TaskId) -> ValidityCheck
     return ValidityCheck(name=name, passed=True, detail=f"the catalog's standard settings for {task.value}")
 
 
-def power_not_capped(enforced_limit_w: float | None, tdp_w: float | None, *, on_gpu: bool) -> ValidityCheck:
-    """The GPUs ran at their default power limit: a GPU capped below it is another machine (slower, and often
-    more frugal per query), so its result would not compare with the others on the same GPU model."""
-    name = "power_not_capped"
+def power_limit_default(enforced_limit_w: float | None, tdp_w: float | None, *, on_gpu: bool) -> ValidityCheck:
+    """The GPUs ran at their default power limit: a GPU capped below it (or allowed above it) is another
+    machine, faster or slower and more or less frugal per query, so its result would not compare with the
+    others on the same GPU model."""
+    name = "power_limit_default"
     if not on_gpu:
         return ValidityCheck(name=name, passed=True, detail=NOT_APPLICABLE_CPU)
     if enforced_limit_w is None or tdp_w is None:
         return ValidityCheck(name=name, passed=False, detail="the power limit in force was not recorded")
-    if enforced_limit_w < tdp_w - POWER_LIMIT_TOLERANCE_W:
+    if abs(enforced_limit_w - tdp_w) > POWER_LIMIT_TOLERANCE_W:
         return ValidityCheck(
             name=name,
             passed=False,
-            detail=f"the GPUs were capped at {enforced_limit_w:g} W, below their default limit of {tdp_w:g} W",
+            detail=f"the GPUs' power limit was set to {enforced_limit_w:g} W, not their default {tdp_w:g} W",
         )
     return ValidityCheck(name=name, passed=True, detail=f"power limit in force {enforced_limit_w:g} W, the default")
 
@@ -438,7 +439,7 @@ def evaluate(run: GateInput) -> tuple[ValidityCheck, ...]:
         gpu_energy_positive(repetitions, on_gpu=run.on_gpu),
         gpu_energy_from_counter(run.windows, on_gpu=run.on_gpu),
         average_power_in_range(run.windows, idle_power_w=run.idle_power_w, tdp_w=run.tdp_w, on_gpu=run.on_gpu),
-        power_not_capped(run.enforced_limit_w, run.tdp_w, on_gpu=run.on_gpu),
+        power_limit_default(run.enforced_limit_w, run.tdp_w, on_gpu=run.on_gpu),
         window_long_enough(run.windows, on_gpu=run.on_gpu),
         cv_below_threshold([_component_kwh(phases, component) for phases in repetitions], on_gpu=run.on_gpu),
         gpu_exclusive(run.foreign_processes, on_gpu=run.on_gpu),

@@ -252,7 +252,7 @@ def _gates(
             detail="not recorded by the reference runner: covered by the vendor's data-integrity attestation",
         ),
         ValidityCheck(
-            name="power_not_capped",
+            name="power_limit_default",
             passed=True,
             detail="the power limit in force is not recorded by the reference runner: covered by the vendor's "
             "model-representation attestation",

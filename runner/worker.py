@@ -138,6 +138,7 @@ class Worker:
         self.execute = execute
         self.hub = hub
         self.clock = clock
+        self.unusable: str | None = None  # why this machine can run nothing more, once it cannot
 
     # Queue operations
 
@@ -196,7 +197,9 @@ class Worker:
         return self.process(request) if request else None
 
     def loop(self, stop: threading.Event, *, poll_s: float = 5.0) -> None:
-        while not stop.is_set():
+        """Serve the queue until `stop` is set, or until the machine is unusable (a benchmark that survived
+        SIGKILL still holds the GPU: every later run would measure it too)."""
+        while not stop.is_set() and self.unusable is None:
             try:
                 done = self.run_once()
             except Exception:  # the store hiccupped: log it and keep serving
@@ -204,6 +207,8 @@ class Worker:
                 done = None
             if done is None:
                 stop.wait(poll_s)
+        if self.unusable is not None:
+            logger.critical("worker %s stops: %s", self.config.worker_id, self.unusable)
 
     # Running one request
 
@@ -261,6 +266,8 @@ class Worker:
             result = self.execute(spec, workdir, cancel=heartbeat.lost)
         except RunFailed as err:
             failure, excerpt = f"{err.error_class}: {err}", err.log_excerpt
+            if err.machine_unusable:
+                self.unusable = str(err)
         except Exception as err:  # a bug of ours or an unexpected library error: the worker carries on
             logger.exception("request %s: unexpected error", request.id)
             failure, excerpt = f"internal: {type(err).__name__}: {err}", traceback.format_exc()
@@ -351,12 +358,13 @@ def _hub_failures(name: str, at_revision: str, endpoint: str) -> Iterator[None]:
         raise RunFailed("load", f"{name} is gated: the worker's token has no access") from err
     except (RepositoryNotFoundError, RevisionNotFoundError) as err:
         raise RunFailed("load", f"{at_revision} not found on the Hub") from err
-    except (HfHubHTTPError, OSError) as err:  # offline, or the Hub failed: the request can be retried
+    except (HfHubHTTPError, OSError) as err:  # offline, or the Hub failed, or a file is missing
         status = getattr(getattr(err, "response", None), "status_code", None)
         reason = f"HTTP {status}" if status else type(err).__name__
+        transient = status is None or status == 429 or status >= 500  # unreachable, throttled, or the Hub failed
         raise RunFailed(
             "load",
-            f"{name} could not be downloaded from {endpoint} ({reason}); submit it again later",
+            f"{name} could not be downloaded from {endpoint} ({reason})" + ("; try again later" if transient else ""),
             traceback.format_exc()[-LOG_EXCERPT_CHARS:],  # the whole error, for the log excerpt
         ) from err
 

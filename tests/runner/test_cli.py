@@ -79,8 +79,10 @@ def test_validate_rechecks_the_run_folder(hub_run):
         (["run", "tester/cli-classifier", "--task", "text_classification", "--revision", "nope", *TRIAL], "@nope"),
         (["run", "x", "--task", "poetry"], "invalid choice: 'poetry'"),
         (["validate", "/nonexistent/run"], "error: "),
+        (["run", "./no/such/model", "--task", "text_classification", *TRIAL], "no model folder './no/such/model'"),
+        (["run", "tester/cli-classifier", "--task", "text_generation", "--dataset", "nowhere"], "no dataset folder"),
     ],
-    ids=["missing-model", "missing-revision", "unknown-task", "missing-folder"],
+    ids=["missing-model", "missing-revision", "unknown-task", "missing-folder", "missing-local-model", "bad-dataset"],
 )
 def test_bad_input_gets_a_clear_message_and_no_traceback(hub_run, hub_server, args, message):
     root = hub_run[4]
@@ -88,6 +90,22 @@ def test_bad_input_gets_a_clear_message_and_no_traceback(hub_run, hub_server, ar
     assert done.returncode != 0
     assert message in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_relative_paths_are_read_where_the_operator_is(hub_run, monkeypatch, tmp_path):
+    """The benchmark process runs elsewhere: `run build/model --dataset build/data` must still find both."""
+    from tests.runner import tiny
+
+    tiny.build_bert_classifier(tmp_path / "build" / "model")
+    tiny.text_dataset(tmp_path / "build" / "data", rows=20)
+    env = {**os.environ, "AIES_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": os.getcwd(), "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "runner", "run", "build/model", "--task", "text_classification", *TRIAL,
+         "--dataset", "build/data", "--workdir", "run"],
+        cwd=tmp_path, capture_output=True, text=True, env=env, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "run" / "summary.json").read_text())["settings"]["samples"] == 20
 
 
 def test_worker_once_on_an_empty_queue(tmp_path):

@@ -97,7 +97,7 @@ def test_a_healthy_standard_gpu_run_passes_every_gate(task):
         "gpu_energy_positive",
         "gpu_energy_from_counter",
         "average_power_in_range",
-        "power_not_capped",
+        "power_limit_default",
         "window_long_enough",
         "cv_below_threshold",
         "gpu_exclusive",
@@ -380,14 +380,15 @@ def test_score_energy_positive(gpu_w, cpu_seconds, on_gpu, passed):
     [
         (TDP_W, True, True, "power limit in force 700 W, the default"),
         (TDP_W - 0.5, True, True, "the default"),  # NVML's milliwatts
-        (450.0, True, False, "the GPUs were capped at 450 W, below their default limit of 700 W"),
+        (450.0, True, False, "the GPUs' power limit was set to 450 W, not their default 700 W"),
+        (800.0, True, False, "set to 800 W, not their default 700 W"),  # raised above the default
         (None, True, False, "the power limit in force was not recorded"),
         (None, False, True, "not applicable"),
     ],
-    ids=["default", "within-a-watt", "capped", "unrecorded", "cpu"],
+    ids=["default", "within-a-watt", "capped", "raised", "unrecorded", "cpu"],
 )
-def test_power_not_capped(enforced_w, on_gpu, passed, detail):
-    check = gates.power_not_capped(enforced_w, TDP_W if on_gpu else None, on_gpu=on_gpu)
+def test_power_limit_default(enforced_w, on_gpu, passed, detail):
+    check = gates.power_limit_default(enforced_w, TDP_W if on_gpu else None, on_gpu=on_gpu)
     assert check.passed is passed and detail in check.detail
 
 

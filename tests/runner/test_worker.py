@@ -360,6 +360,26 @@ def test_a_request_gets_one_result_whichever_attempt_publishes_first(repos, tmp_
     assert results.table().frame["id"].tolist() == ["q1-a0"]
 
 
+def test_a_worker_stops_when_a_benchmark_survives_sigkill(repos, tmp_path):
+    """The stuck process still holds the GPU: the request fails, and the worker claims nothing more."""
+    requests, _ = repos
+    submit(requests, tmp_path, request_id="q1")
+    submit(requests, tmp_path, request_id="q2", model_id="org/next", at=later(1))
+
+    def stuck(spec, workdir, cancel):
+        raise RunFailed("crash", "the benchmark process did not exit after SIGKILL", machine_unusable=True)
+
+    worker = make_worker(repos, tmp_path, execute=stuck)
+    stop = threading.Event()
+    looping = threading.Thread(target=worker.loop, args=(stop,), kwargs={"poll_s": 0.05})
+    looping.start()
+    looping.join(timeout=30)
+    assert not looping.is_alive()  # it returned by itself, without `stop`
+    assert requests.get("q1").status is RequestStatus.FAILED
+    assert requests.get("q2").status is RequestStatus.PENDING  # left for a healthy worker
+    assert "did not exit after SIGKILL" in worker.unusable
+
+
 def test_local_model_folders_and_remote_code_allowance(repos, tmp_path):
     for name in ("local/tiny", "org/trusted", "org/other"):
         (tmp_path / "models" / name).mkdir(parents=True)
@@ -446,7 +466,7 @@ def test_an_unreachable_hub_fails_the_request_with_a_load_error(repos, tmp_path)
     failed = make_worker(repos, tmp_path, hub=offline, cache_dir=tmp_path / "cache").run_once()
     assert failed.status is RequestStatus.FAILED
     assert failed.failure_reason.startswith("load: org/elsewhere could not be downloaded from http://127.0.0.1:9 (")
-    assert failed.failure_reason.endswith("); submit it again later") and len(failed.failure_reason) < 160
+    assert failed.failure_reason.endswith("); try again later") and len(failed.failure_reason) < 160
     assert "Traceback" in failed.log_excerpt  # the whole error is kept, in the log excerpt
 
 

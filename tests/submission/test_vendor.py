@@ -323,7 +323,7 @@ def no_process_lists(tmp_path):
 
 def power_capped(tmp_path):
     members = _edit_json(_good_members(tmp_path), "run/hardware.json", lambda d: d.update(enforced_power_limit_w=450.0))
-    return _zip(tmp_path / "a.zip", members), None, "power_not_capped: the GPUs were capped at 450 W"
+    return _zip(tmp_path / "a.zip", members), None, "power_limit_default: the GPUs' power limit was set to 450 W"
 
 
 def noisy(tmp_path):
@@ -352,7 +352,7 @@ def unknown_gpu(tmp_path):
 
 def _on_gpu(gpu_name: str, tdp_w: float) -> Callable[[dict[str, bytes]], dict[str, bytes]]:
     def edit(members: dict[str, bytes]) -> dict[str, bytes]:
-        members = _edit_json(members, "run/hardware.json", lambda d: d.update(tdp_w=tdp_w))
+        members = _edit_json(members, "run/hardware.json", lambda d: d.update(tdp_w=tdp_w, enforced_power_limit_w=tdp_w))
         return _edit_json(members, "run/summary.json", lambda d: d["hardware"].update(gpu_name=gpu_name, tdp_w=tdp_w))
 
     return edit
