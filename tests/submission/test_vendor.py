@@ -352,7 +352,8 @@ def unknown_gpu(tmp_path):
 
 def _on_gpu(gpu_name: str, tdp_w: float) -> Callable[[dict[str, bytes]], dict[str, bytes]]:
     def edit(members: dict[str, bytes]) -> dict[str, bytes]:
-        members = _edit_json(members, "run/hardware.json", lambda d: d.update(tdp_w=tdp_w, enforced_power_limit_w=tdp_w))
+        limits = {"tdp_w": tdp_w, "enforced_power_limit_w": tdp_w}
+        members = _edit_json(members, "run/hardware.json", lambda d: d.update(limits))
         return _edit_json(members, "run/summary.json", lambda d: d["hardware"].update(gpu_name=gpu_name, tdp_w=tdp_w))
 
     return edit
