@@ -199,7 +199,7 @@ def resolve_dataset(spec: RunSpec, task: Task) -> Resolved:
         hub = hub_snapshot(path)
         if hub is not None:  # the worker downloaded the Hub dataset: record its id and commit
             return Resolved(path=path, name=hub[0], revision=hub[1])
-        return Resolved(path=path, name=spec.dataset, revision=folder_digest(path))
+        return Resolved(path=path, name=spec.dataset_copy_of or spec.dataset, revision=folder_digest(path))
     path = _snapshot(task.dataset, None, "dataset")
     return Resolved(path=path, name=task.dataset, revision=path.name)
 

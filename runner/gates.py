@@ -402,7 +402,8 @@ def power_limit_default(enforced_limit_w: float | None, tdp_w: float | None, *, 
 def dataset_standard(settings: BenchmarkSettings, task: TaskId, *, on_gpu: bool) -> ValidityCheck:
     """A GPU run measured the task's own Hub dataset (trivial prompts would make any model look frugal).
 
-    The CPU loop runs on local copies, recorded with their folder and content digest: not gated there."""
+    The identity is the one recorded: a Hub snapshot's id and commit, or for an operator's local copy the
+    id it copies and a digest of its content. Not gated on CPU, where the local loop runs on any copy."""
     name = "dataset_standard"
     expected = TASKS[task].dataset
     used = f"{settings.dataset} at {settings.dataset_revision or 'an unrecorded revision'}"

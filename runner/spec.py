@@ -40,6 +40,9 @@ class RunSpec(BaseModel):
     revision: str | None = None
     device: Literal["cuda", "cpu"] = "cuda"
     dataset: str | None = Field(default=None, description="Local dataset folder; default: the task's Hub dataset.")
+    dataset_copy_of: str | None = Field(
+        default=None, description="The Hub dataset that `dataset` copies, as its operator says; recorded with a digest."
+    )
     samples: int | None = Field(default=None, gt=0, description="Override of the catalog's samples (tests).")
     repetitions: int | None = Field(default=None, gt=0, description="Override of the catalog's repetitions (tests).")
     warmup_runs: int | None = Field(default=None, ge=0)

@@ -117,7 +117,7 @@ class WorkerConfig:
     device: str = "cuda"
     models_dir: Path | None = None  # local model folders, by model id: <models_dir>/<org>/<name>
     cache_dir: Path | None = None  # where Hub models are downloaded
-    datasets_dir: Path | None = None  # local copies of the tasks' datasets: <datasets_dir>/<task id>
+    datasets_dir: Path | None = None  # local copies of the tasks' Hub datasets: <datasets_dir>/<task id>
     trusted_remote_code: frozenset[str] = field(default_factory=frozenset)
 
 
@@ -233,9 +233,12 @@ class Worker:
         return download_dataset(self.hub, request.task, self.config.cache_dir)
 
     def spec_for(self, request: Request) -> RunSpec:
+        dataset = self.dataset_path(request)
+        is_copy = self.config.datasets_dir is not None and dataset == str(self.config.datasets_dir / request.task.value)
         return RunSpec(
             model=self.model_path(request),
-            dataset=self.dataset_path(request),
+            dataset=dataset,
+            dataset_copy_of=TASKS[request.task].dataset if is_copy else None,
             task=request.task,
             revision=request.revision,
             device=self.config.device,  # type: ignore[arg-type]

@@ -380,6 +380,22 @@ def test_a_worker_stops_when_a_benchmark_survives_sigkill(repos, tmp_path):
     assert "did not exit after SIGKILL" in worker.unusable
 
 
+def test_a_local_dataset_copy_is_recorded_as_the_hub_dataset_it_copies(repos, tmp_path):
+    from core.catalog import TASKS
+    from runner.child import resolve_dataset
+
+    (tmp_path / "models" / "local" / "tiny").mkdir(parents=True)
+    copy = tmp_path / "datasets" / "text_classification"
+    copy.mkdir(parents=True)
+    (copy / "train.jsonl").write_text('{"text": "a fine film"}\n')
+    spec = make_worker(repos, tmp_path, datasets_dir=tmp_path / "datasets").spec_for(make_request(model_id="local/tiny"))
+    assert (spec.dataset, spec.dataset_copy_of) == (str(copy), "EnergyStarAI/text_classification")
+    resolved = resolve_dataset(spec, TASKS[spec.task])
+    assert resolved.name == "EnergyStarAI/text_classification" and resolved.revision.startswith("sha256:")
+    elsewhere = spec.model_copy(update={"dataset_copy_of": None})
+    assert resolve_dataset(elsewhere, TASKS[spec.task]).name == str(copy)  # any other folder: by its path
+
+
 def test_local_model_folders_and_remote_code_allowance(repos, tmp_path):
     for name in ("local/tiny", "org/trusted", "org/other"):
         (tmp_path / "models" / name).mkdir(parents=True)
