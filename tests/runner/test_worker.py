@@ -388,7 +388,8 @@ def test_a_local_dataset_copy_is_recorded_as_the_hub_dataset_it_copies(repos, tm
     copy = tmp_path / "datasets" / "text_classification"
     copy.mkdir(parents=True)
     (copy / "train.jsonl").write_text('{"text": "a fine film"}\n')
-    spec = make_worker(repos, tmp_path, datasets_dir=tmp_path / "datasets").spec_for(make_request(model_id="local/tiny"))
+    worker = make_worker(repos, tmp_path, datasets_dir=tmp_path / "datasets")
+    spec = worker.spec_for(make_request(model_id="local/tiny"))
     assert (spec.dataset, spec.dataset_copy_of) == (str(copy), "EnergyStarAI/text_classification")
     resolved = resolve_dataset(spec, TASKS[spec.task])
     assert resolved.name == "EnergyStarAI/text_classification" and resolved.revision.startswith("sha256:")
