@@ -233,10 +233,11 @@ class Worker:
         return download_dataset(self.hub, request.task, self.config.cache_dir)
 
     def spec_for(self, request: Request) -> RunSpec:
+        model = self.model_path(request)  # the model first: a request for a missing model fails on its name
         dataset = self.dataset_path(request)
         is_copy = self.config.datasets_dir is not None and dataset == str(self.config.datasets_dir / request.task.value)
         return RunSpec(
-            model=self.model_path(request),
+            model=model,
             dataset=dataset,
             dataset_copy_of=TASKS[request.task].dataset if is_copy else None,
             task=request.task,
