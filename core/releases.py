@@ -15,6 +15,8 @@ from core.rating import POPULATION_COLUMNS, rate
 from core.repos import DuplicateRecord, ResultsRepo, dump_record
 from core.store import Put
 
+# The live rating's name (in label links, ?release=latest): no cut release may take it.
+LATEST_RELEASE_ID = "latest"
 # One entry per model per population: a re-run replaces the earlier measurement.
 _ENTRY_KEY = ["model_id", *POPULATION_COLUMNS]
 
@@ -39,6 +41,8 @@ def cut_release(repo: ResultsRepo, release_id: str, *, cut_at: datetime) -> Rele
 
     Raises DuplicateRecord if that release exists: a cut release never changes.
     """
+    if release_id.lower() == LATEST_RELEASE_ID:
+        raise ValueError(f"release id {release_id!r} is reserved for the live rating; choose another id")
     path = repo.release_path(release_id)
     made: list[Release] = []
 

@@ -13,11 +13,11 @@ from datetime import UTC, datetime
 import pandas as pd
 
 from core.models import REFERENCE_GPU, ReviewStatus, Source
-from core.releases import build_release, rated_results
+from core.releases import LATEST_RELEASE_ID, build_release, rated_results
 from core.repos import ResultsRepo
 
 LATEST = "Latest measurements (provisional stars)"
-LATEST_QUERY = "latest"  # how a label link names the latest view: its labels are "not rated yet"
+LATEST_QUERY = LATEST_RELEASE_ID  # how a label link names the latest view: its labels are "not rated yet"
 ALL_HARDWARE = "All hardware"
 REFERENCE_HARDWARE = "NVIDIA H100 80GB (reference)"
 ALL_CLASSES = "All classes"
@@ -90,7 +90,7 @@ class LeaderboardData:
         if cached is not None:
             return cached
         if release_id == LATEST:
-            release = build_release("latest", table.frame, cut_at=datetime.now(UTC))
+            release = build_release(LATEST_RELEASE_ID, table.frame, cut_at=datetime.now(UTC))
         else:
             release = self.results.release(release_id)
         view = RatedView(rated_results(table.frame, release), list(table.problems))

@@ -70,6 +70,8 @@ def test_bad_release_id_is_rejected_and_nothing_written(store):
     head = store.head()
     with pytest.raises(ValueError, match="id"):
         cut_release(repo, "../evil", cut_at=T0)
+    with pytest.raises(ValueError, match="reserved for the live rating"):
+        cut_release(repo, "Latest", cut_at=T0)
     assert store.head() == head
 
 
