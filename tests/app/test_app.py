@@ -8,6 +8,7 @@ import urllib.request
 from PIL import Image
 from playwright.sync_api import expect
 
+from leaderboard.tables import LATEST
 from tests.app.conftest import SCREENSHOTS
 
 HEAVY = ("torch", "transformers", "optimum_benchmark", "codecarbon", "accelerate")
@@ -108,6 +109,11 @@ def test_label_tab_downloads_a_520_by_728_png(seeded_app, page):
         assert image.format == "PNG"
         assert image.size == (520, 728)
     _shot(page, "label")
+    # The live view's stars are provisional: its label says so, and so does its model-card snippet's link.
+    page.get_by_label("Release", exact=True).locator("visible=true").first.click()  # the Label tab's own
+    page.get_by_role("option", name=LATEST, exact=True).click()
+    expect(page.get_by_text("The latest stars are provisional")).to_be_visible(timeout=30_000)
+    expect(page.get_by_text("?release=latest").first).to_be_attached()
 
 
 def test_impact_calculator_answers_and_rejects_bad_input(seeded_app, page):
