@@ -32,7 +32,7 @@ def label_for(data: LeaderboardData, result_id: str, release_id: str | None, lea
         raise NotFound(f"result {result_id!r} has no label: {_why_no_label(rows.iloc[0])}")
     row = rows.iloc[0]
     releases = data.results.release_ids()
-    if release_id in (LATEST, LATEST_QUERY):
+    if release_id == LATEST or (release_id or "").lower() == LATEST_QUERY:
         release_id = None  # the latest view rates live: nothing to print on a label yet
     elif release_id is None:
         release_id = releases[-1] if releases else None
@@ -105,7 +105,7 @@ def build(tab: gr.Tab, data: LeaderboardData, settings: Settings) -> None:
         except NotFound as err:
             return None, None, None, f"⚠️ {err}", "", ""
         _FILES.mkdir(exist_ok=True)
-        stem = f"ai-energy-score-{result_id}-{(release_id or 'latest').replace(' ', '_')[:24]}"
+        stem = f"ai-energy-score-{result_id}-{LATEST_QUERY if release_id in (None, LATEST) else release_id}"
         png_path, svg_path = _FILES / f"{stem}.png", _FILES / f"{stem}.svg"
         png_path.write_bytes(render_png(content))
         svg_path.write_text(render_svg(content), encoding="utf-8")

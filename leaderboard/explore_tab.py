@@ -65,9 +65,13 @@ def build_detail(tab: gr.Tab, data: LeaderboardData, controls: Controls) -> None
         except (NotFound, RecordError) as err:
             return f"⚠️ This result could not be read: {err}", "", None, None, ""
         release_query = f"?release={LATEST_QUERY if release_id == LATEST else release_id}"
-        label_links = (
-            f"**Label:** [PNG](/labels/{result_id}.png{release_query}) · [SVG](/labels/{result_id}.svg{release_query})"
-        )
+        if result.is_valid:
+            label_links = (
+                f"**Label** ({release_id}): [PNG](/labels/{result_id}.png{release_query}) · "
+                f"[SVG](/labels/{result_id}.svg{release_query})"
+            )
+        else:
+            label_links = "**No label:** this measurement failed its validity checks (below)."
         gpu = detail.per_phase(result)
         component = result.score_component
         return (
@@ -79,9 +83,13 @@ def build_detail(tab: gr.Tab, data: LeaderboardData, controls: Controls) -> None
         )
 
     tab.select(load_models, model, model)
-    model.change(show_model, [model, controls.release], [tasks_table, result_choice])
-    result_choice.change(
-        show_result, [result_choice, controls.release], [facts, links, phases_plot, phases_table, checks]
+    # The stars and label links follow the release chosen on the Leaderboard tab.
+    gr.on([model.change, controls.release.change], show_model, [model, controls.release], [tasks_table, result_choice])
+    gr.on(
+        [result_choice.change, controls.release.change],
+        show_result,
+        [result_choice, controls.release],
+        [facts, links, phases_plot, phases_table, checks],
     )
 
 
@@ -121,7 +129,8 @@ def build_compare(tab: gr.Tab, data: LeaderboardData, controls: Controls) -> Non
             rated = data.view(release_id).frame
         except NotFound:
             rated = frame.iloc[0:0]
-        return "", detail.compare(rated, frame, chosen), compare_figure(rated, frame, chosen)
+        note = f"Stars from **{release_id}** (choose the release on the Leaderboard tab)."
+        return note, detail.compare(rated, frame, chosen), compare_figure(rated, frame, chosen)
 
     tab.select(load_models, None, models)
-    models.change(show, [models, controls.release], [message, table, figure])
+    gr.on([models.change, controls.release.change], show, [models, controls.release], [message, table, figure])

@@ -10,6 +10,9 @@ STAR_COLORS = {5: "#3fa45b", 4: "#8cc152", 3: "#f6bb42", 2: "#f0883c", 1: "#d953
 _LAYOUT = dict(template="plotly_white", margin=dict(l=60, r=20, t=50, b=50), height=360, legend_title_text="Stars")
 
 
+_SCORED_ENERGY = {frozenset({"gpu"}): "GPU energy", frozenset({"cpu"}): "CPU energy"}  # what each run is scored on
+
+
 def _empty(title: str) -> go.Figure:
     figure = go.Figure(layout=dict(_LAYOUT, title=title))
     figure.add_annotation(text="No results to plot", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
@@ -55,7 +58,8 @@ def energy_by_stars(rows: pd.DataFrame) -> go.Figure:
         edges = positive["band_edges_wh"].iloc[0]
         for edge in edges[1:5] if edges is not None else ():
             figure.add_vline(x=edge, line=dict(color="#999", dash="dot", width=1))
-    figure.update_xaxes(type="log", tickformat=".3~g", title="GPU energy (Wh / 1,000 queries)")
+    scored = _SCORED_ENERGY.get(frozenset(positive["score_component"]), "Energy (GPU; CPU-only runs: CPU)")
+    figure.update_xaxes(type="log", tickformat=".3~g", title=f"{scored} (Wh / 1,000 queries)")
     figure.update_yaxes(categoryorder="array", categoryarray=[f"{s}★" for s in range(1, 6)], title=None)
     return figure
 

@@ -152,7 +152,15 @@ def test_model_detail_and_compare(seeded_app, page):
     cells = page.locator('[data-testid^="cell-"]:visible')
     expect(cells.filter(has_text="0.2 Wh · ★★★★★")).to_have_count(1)
     expect(cells.filter(has_text="0.8 Wh · ★☆☆☆☆")).to_have_count(1)
+    expect(page.get_by_text(f"Stars from {LATEST}")).to_be_visible()
     _shot(page, "compare")
+    # Both tabs follow the release chosen on the Leaderboard tab.
+    page.get_by_role("tab", name="Leaderboard").click()
+    _choose(page, "Release", "2026-11")
+    page.get_by_role("tab", name="Compare").click()
+    expect(page.get_by_text("Stars from 2026-11")).to_be_visible(timeout=30_000)
+    page.get_by_role("tab", name="Model detail").click()
+    expect(page.locator("a[href='/labels/tc1.png?release=2026-11']")).to_be_attached(timeout=30_000)
 
 
 def test_empty_store_shows_a_friendly_empty_state(empty_app, page):
