@@ -31,10 +31,23 @@ INTRO = (
     "size class): 5 stars for the most efficient fifth of the energy range."
 )
 THEME = gr.themes.Soft(primary_hue="green", neutral_hue="slate")
-# Table headers break between words only (the leaderboard's narrow columns wrap "Energy (Wh / 1k queries)").
+# Table headers break between words only. On a phone the model column takes 38 % of the width and the stars
+# 100 px, so a model, its energy and its stars fit side by side (gradio's column_widths would do it, but in
+# 6.17.3 they make a link in the table need two clicks).
+_PHONE_WIDTHS = {
+    "#leaderboard-table .first-column": "38vw",
+    "#leaderboard-table [data-col='2'], #leaderboard-table th[data-heading='2']": "100px",  # the stars
+}
 CSS = (
     "#leaderboard-table th, #leaderboard-table th * { white-space: normal; word-break: keep-all; } "
-    "#queue-table th, #queue-table th * { white-space: nowrap; word-break: keep-all; }"
+    "#queue-table th, #queue-table th * { white-space: nowrap; word-break: keep-all; } "
+    "@media (max-width: 640px) { #leaderboard-table thead { display: block; } "
+    + " ".join(
+        f"{selector} {{ width: {w} !important; min-width: {w} !important; max-width: {w} !important; "
+        f"flex: 0 0 {w} !important; }}"
+        for selector, w in _PHONE_WIDTHS.items()
+    )
+    + " }"
 )
 
 

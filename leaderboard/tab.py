@@ -17,7 +17,6 @@ from core.store import NotFound
 from leaderboard import plots
 from leaderboard.tables import (
     ALL_CLASSES,
-    COLUMN_WIDTHS_PX,
     DATATYPES,
     DEFAULT_OPTIONAL,
     LATEST,
@@ -171,8 +170,7 @@ def build(demo: gr.Blocks, data: LeaderboardData) -> Controls:
     def show(task_id, release_id, hardware_choice, class_choice, query, shown_columns):
         view = render(data, task_id, release_id, hardware_choice, class_choice, query, shown_columns)
         datatypes = [DATATYPES.get(column, "str") for column in view.table.columns]
-        widths = [COLUMN_WIDTHS_PX.get(column, 110) for column in view.table.columns]
-        return view._replace(table=gr.update(value=view.table, datatype=datatypes, column_widths=widths))
+        return view._replace(table=gr.update(value=view.table, datatype=datatypes))
 
     inputs = [task, release, hardware, size_class, search, columns]
     outputs = [notice, callout, bands, table, csv_button, parquet_button, strip, scatter]

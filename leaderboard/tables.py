@@ -41,22 +41,6 @@ OPTIONAL_COLUMNS = [
 ]
 DEFAULT_OPTIONAL = ["Relative energy", "Provider", "Class", "Parameters (B)", "Hardware", "Measured", "Label"]
 DATATYPES = {"Model": "markdown", "Label": "markdown"}
-# Fixed widths, so that a long model name wraps instead of widening its column: on a 390 px phone the model,
-# its energy and its stars fit side by side; the default columns fit a 1280 px screen.
-COLUMN_WIDTHS_PX = {
-    "Model": 150,
-    "Energy (Wh / 1k queries)": 95,
-    "Stars": 100,
-    "Relative energy": 130,
-    "Class": 60,
-    "Parameters (B)": 115,
-    "Hardware": 170,
-    "Measured": 100,
-    "Label": 60,
-    "CV (%)": 70,
-    "CPU energy (Wh / 1k)": 130,
-    "RAM energy (Wh / 1k)": 130,
-}
 
 
 @dataclass

@@ -214,3 +214,15 @@ def test_on_a_phone_a_model_its_energy_and_its_stars_fit_side_by_side(seeded_app
         _shot(page, "leaderboard-phone")
     finally:
         context.close()
+
+
+def test_a_link_in_the_table_opens_on_the_first_click(seeded_app, page):
+    """gradio 6.17.3's column_widths made table links need two clicks: widths are set in CSS instead."""
+    page.context.route("https://huggingface.co/**", lambda route: route.fulfill(body="the model's Hub page"))
+    page.goto(seeded_app.url)
+    expect(_cell(page, 0, 0)).to_have_text("org/llm-0", timeout=30_000)
+    for column, address in ((0, "https://huggingface.co/org/llm-0"), (9, "/labels/tg0.png?release=latest")):
+        with page.expect_popup(timeout=10_000) as popup:
+            page.locator(f'#leaderboard-table [data-testid="cell-0-{column}"] a').click()
+        assert popup.value.url.endswith(address)
+        popup.value.close()
