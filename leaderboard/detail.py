@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from core.catalog import TASKS, TaskId
-from core.models import REFERENCE_GPU, Result, ReviewStatus
+from core.models import REFERENCE_GPU, Result
 from leaderboard.tables import published, rating_text, significant
 
 
@@ -147,10 +147,5 @@ def compare(rated: pd.DataFrame, results: pd.DataFrame, models: list[str]) -> pd
 
 
 def _why_unrated(row: pd.Series) -> str:
-    if not row["valid"]:
-        return "not rated: failed checks"
-    if row["review"] == ReviewStatus.PENDING:
-        return "not rated: awaiting review"
-    if row["review"] == ReviewStatus.REJECTED:
-        return "not rated: rejected in review"
-    return "not rated in this release"
+    """Vendor results under review never get here: compared_rows shows published results only."""
+    return "not rated: failed checks" if not row["valid"] else "not rated in this release"
