@@ -12,14 +12,14 @@ $(BIN)/python:
 # Install the Space's and the runner's requirements and start the app on the embedded local store
 # (./data), with a local worker that benchmarks submissions on the CPU.
 run: $(BIN)/python
-	$(BIN)/pip install -q -r requirements.txt -r runner/requirements.txt
+	$(BIN)/pip install -q -r requirements.txt -r runner/torch-cpu.txt -r runner/requirements.txt
 	$(BIN)/python app.py
 
 # Install the test dependencies (the runner's benchmark stack, headless Chromium for the browser
 # tests, fonts for the labels), lint, run every test.
 test: $(BIN)/python
 	bash scripts/install-system-deps.sh
-	$(BIN)/pip install -q -r requirements-test.txt -r runner/requirements.txt
+	$(BIN)/pip install -q -r requirements-test.txt -r runner/torch-cpu.txt -r runner/requirements.txt
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

@@ -19,6 +19,11 @@ Progress goes to the engine as JSON lines on the original stdout; everything els
 
 from __future__ import annotations
 
+# optimum-benchmark 0.6.0 imports a name transformers 5 removed: provide it first (runner/ob_compat.py).
+import runner.ob_compat  # noqa: F401
+
+# isort: split
+
 import argparse
 import copy
 import ctypes

@@ -14,6 +14,11 @@ captioner saved without a processor class gets its image processor and tokenizer
 
 from __future__ import annotations
 
+# optimum-benchmark 0.6.0 imports a name transformers 5 removed: provide it first (runner/ob_compat.py).
+import runner.ob_compat  # noqa: F401
+
+# isort: split
+
 import io
 import json
 import logging
