@@ -1,4 +1,4 @@
-"""The runner's command line: `python -m runner run | worker | validate`."""
+"""The runner's command line: `python -m runner run | worker | validate | doctor`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from core.catalog import TaskId
 from core.repos import RequestsRepo, ResultsRepo
 from core.settings import load_settings
 from core.store import StoreError, open_stores
+from runner import doctor
 from runner.spec import RunSpec
 
 
@@ -182,10 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     validate = commands.add_parser("validate", help="re-check a run's log folder or zip and print the gate report")
     validate.add_argument("path", help="a run folder, or a zip of one")
 
+    doctor.add_arguments(commands.add_parser("doctor", help="say what this machine lacks for a run, with the fixes"))
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
-        return {"run": _run, "worker": _worker, "validate": _validate}[args.command](args)
+        return {"run": _run, "worker": _worker, "validate": _validate, "doctor": doctor.run}[args.command](args)
     except (StoreError, ValueError, FileExistsError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

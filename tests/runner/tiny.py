@@ -12,7 +12,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import tempfile
 from collections import Counter
 from pathlib import Path
 
@@ -353,7 +352,7 @@ def _clip_tokenizer(*, max_length: int, merges: int = 60) -> CLIPTokenizer:
     """A CLIP tokenizer (byte-level BPE, words ending in `</w>`) with merges learnt here from the prompts.
 
     The vocabulary holds every byte symbol alone and word-final, as CLIP's does, so any text encodes."""
-    from transformers.models.clip.tokenization_clip import bytes_to_unicode
+    from transformers.convert_slow_tokenizer import bytes_to_unicode
 
     symbols = list(bytes_to_unicode().values())
     vocab = symbols + [symbol + "</w>" for symbol in symbols]
@@ -381,11 +380,11 @@ def _clip_tokenizer(*, max_length: int, merges: int = 60) -> CLIPTokenizer:
                     index += 1
             spelled[word] = tuple(merged)
     vocab += ["<|startoftext|>", "<|endoftext|>"]
-    with tempfile.TemporaryDirectory() as tmp:  # CLIPTokenizer reads its files when built
-        files = Path(tmp)
-        (files / "vocab.json").write_text(json.dumps({token: index for index, token in enumerate(vocab)}))
-        (files / "merges.txt").write_text("#version: 0.2\n" + "".join(f"{a} {b}\n" for a, b in learnt))
-        return CLIPTokenizer(files / "vocab.json", files / "merges.txt", model_max_length=max_length)
+    return CLIPTokenizer(
+        vocab={token: index for index, token in enumerate(vocab)},
+        merges=learnt,
+        model_max_length=max_length,
+    )
 
 
 def build_tiny_sd(folder: Path, *, sample_size: int = 8, max_length: int = 32, safe_serialization: bool = True) -> Path:
@@ -452,7 +451,23 @@ def build_tiny_sd(folder: Path, *, sample_size: int = 8, max_length: int = 32, s
         requires_safety_checker=False,
     )
     pipeline.save_pretrained(folder, safe_serialization=safe_serialization)
+    if not safe_serialization:
+        _pickle_weights(folder)
     return folder
+
+
+def _pickle_weights(folder: Path) -> None:
+    """Turn the safetensors files left in a pipeline into the older pickled format, as older checkpoints ship.
+
+    transformers 5 always saves safetensors (its `save_pretrained` has no `safe_serialization` any more), so the
+    text encoder of a pipeline saved with `safe_serialization=False` would be the one model not pickled."""
+    import torch
+    from safetensors.torch import load_file
+
+    for weights in folder.glob("*/*.safetensors"):
+        pickled = "pytorch_model.bin" if weights.name == "model.safetensors" else f"{weights.stem}.bin"
+        torch.save(load_file(weights), weights.with_name(pickled))
+        weights.unlink()
 
 
 def build_custom_code_pipeline(folder: Path) -> Path:
