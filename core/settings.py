@@ -10,9 +10,17 @@ from pathlib import Path
 from typing import Literal
 
 from huggingface_hub import HfApi
-from huggingface_hub.utils import HFValidationError, validate_repo_id
+from huggingface_hub.errors import XetDownloadError
+from huggingface_hub.utils import HFValidationError, httpx, validate_repo_id
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# What the Hub client raises when the Hub fails or cannot be reached. huggingface_hub 1.x+ is built
+# on httpx (`huggingface_hub.utils.httpx`, whatever its package is called): HfHubHTTPError and the
+# transport errors (ConnectError, timeouts) are httpx.HTTPError, and the latter no longer OSError,
+# as requests' were. OSError: a download offline with nothing cached (LocalEntryNotFoundError),
+# HF_HUB_OFFLINE, hf_xet's upload errors, the disk. XetDownloadError: a failed Xet download.
+HUB_FAILURES: tuple[type[Exception], ...] = (httpx.HTTPError, OSError, XetDownloadError)
 
 
 class Settings(BaseSettings):

@@ -19,6 +19,8 @@ def tables_redrawn(handler: Callable[..., Any]) -> Callable[..., Iterator[Any]]:
     transformers 4 cannot use). Passing through an empty table redraws it whole.
     """
 
+    return handler  # TEMP: workaround disabled
+
     @functools.wraps(handler)
     def redrawn(*args: Any) -> Iterator[Any]:
         outputs = handler(*args)

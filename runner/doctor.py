@@ -31,7 +31,7 @@ REQUIREMENTS = Path(__file__).with_name("requirements.txt")
 SUPPORTED_PYTHONS = ((3, 11), (3, 12))  # the interpreters the pins are resolved and tested on
 DEVICES = {"cuda": "GPU", "cpu": "CPU"}
 INSTALL_FIX = "pip install -r runner/requirements.txt (it keeps an installed torch that fits the range)"
-TORCH_FIX = "install a torch first: a CUDA build on a GPU machine, else pip install -r runner/torch-cpu.txt"
+TORCH_FIX = "install a torch>=2.6 first: a CUDA build on a GPU machine, else pip install -r runner/torch-cpu.txt"
 CUDA_TORCH_FIX = "install a CUDA build of torch>=2.6 for this driver (PyTorch's own wheels), then rerun"
 DRIVER_FIX = "install the NVIDIA driver (NVML is its libnvidia-ml.so); in a container, expose the GPUs to it"
 
@@ -45,9 +45,19 @@ class Check:
     detail: str
     fix: str = ""
 
-    def lines(self) -> list[str]:
-        head = f"{'OK' if self.ok else 'MISSING':<8} {self.name}: {self.detail}"
-        return [head] if self.ok or not self.fix else [head, f"{'':<8} fix: {self.fix}"]
+    def line(self) -> str:
+        return f"{'OK' if self.ok else 'MISSING':<8} {self.name}: {self.detail}"
+
+
+def render(found: list[Check]) -> list[str]:
+    """One line a check; a fix follows the last of consecutive missing checks that share it (said once)."""
+    lines = []
+    for check, after in zip(found, [*found[1:], None], strict=True):
+        lines.append(check.line())
+        shared = after is not None and not after.ok and after.fix == check.fix
+        if not check.ok and check.fix and not shared:
+            lines.append(f"{'':<8} fix: {check.fix}")
+    return lines
 
 
 def python_check(version: tuple[int, int, int] | None = None) -> Check:
@@ -94,10 +104,10 @@ def torch_build_check(device: str) -> Check:
     """CUDA or CPU build, and whether it sees a GPU: a GPU run on a CPU build cannot start."""
     try:
         import torch
+
+        cuda, available = torch.version.cuda, torch.cuda.is_available()
     except Exception as err:  # a CUDA build whose libraries do not load raises more than ImportError
-        return Check("torch build", False, f"torch does not import: {err}", TORCH_FIX)
-    cuda = torch.version.cuda
-    available = torch.cuda.is_available()
+        return Check("torch build", False, f"torch does not load: {err}", TORCH_FIX)
     detail = f"{f'CUDA {cuda}' if cuda else 'CPU'} build, torch.cuda.is_available() = {available}"
     if device == "cpu":
         return Check("torch build", True, detail)
@@ -179,7 +189,7 @@ def report(device: str, requirements_file: Path = REQUIREMENTS) -> tuple[list[st
     missing = sum(not c.ok for c in found)
     what = f"a {DEVICES[device]} run"
     lines = [f"What {what} needs (requirements: {requirements_file}):"]
-    lines += [line for check in found for line in check.lines()]
+    lines += render(found)
     lines.append(f"ready for {what}" if not missing else f"NOT ready for {what}: {missing} missing")
     return lines, not missing
 

@@ -22,12 +22,13 @@ from typing import Protocol, TypeVar
 
 import pandas as pd
 from huggingface_hub import HfApi, snapshot_download
-from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError, RevisionNotFoundError
+from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError, RevisionNotFoundError
 
 from core.archive import zip_folder
 from core.catalog import TASKS, TaskId
 from core.models import Request, RequestStatus, Result
 from core.repos import DuplicateRecord, RequestsRepo, ResultsRepo, StaleRecord
+from core.settings import HUB_FAILURES
 from core.store import NotFound, Put, StoreError
 from runner.engine import RunFailed
 from runner.spec import RunSpec
@@ -362,7 +363,7 @@ def _hub_failures(name: str, at_revision: str, endpoint: str) -> Iterator[None]:
         raise RunFailed("load", f"{name} is gated: the worker's token has no access") from err
     except (RepositoryNotFoundError, RevisionNotFoundError) as err:
         raise RunFailed("load", f"{at_revision} not found on the Hub") from err
-    except (HfHubHTTPError, OSError) as err:  # offline, or the Hub failed, or a file is missing
+    except HUB_FAILURES as err:  # unreachable (httpx's errors are no OSError), the Hub failed, a file is missing
         status = getattr(getattr(err, "response", None), "status_code", None)
         reason = f"HTTP {status}" if status else type(err).__name__
         transient = status is None or status == 429 or status >= 500  # unreachable, throttled, or the Hub failed

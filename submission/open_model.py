@@ -14,17 +14,13 @@ from pathlib import Path
 from typing import Literal
 
 from huggingface_hub import HfApi, get_hf_file_metadata, hf_hub_url
-from huggingface_hub.errors import (
-    GatedRepoError,
-    HfHubHTTPError,
-    RepositoryNotFoundError,
-    RevisionNotFoundError,
-)
+from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError, RevisionNotFoundError
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.catalog import TASKS, Precision, SizeClass, Task, TaskId, size_class_for
 from core.models import CommitSha
+from core.settings import HUB_FAILURES
 from runner.params import count_safetensors_parameters
 
 logger = logging.getLogger(__name__)
@@ -210,7 +206,7 @@ def hub_facts(api: HfApi, model_id: str, revision: str | None) -> ModelFacts:
             f"{model_id} was not found on the Hub. Check the spelling; a private model cannot be benchmarked "
             "(make it public first).",
         ) from None
-    except (HfHubHTTPError, OSError) as err:
+    except HUB_FAILURES as err:  # the Hub failed, or could not be reached at all
         logger.warning("Hub lookup of %s failed: %s", model_id, err)
         raise Refused(
             "model", f"The Hub at {api.endpoint} could not be reached to check {model_id}; try again later."
@@ -242,7 +238,7 @@ def _check_access(api: HfApi, model_id: str, sha: str, files: list[str]) -> None
         get_hf_file_metadata(url, token=api.token or False)
     except GatedRepoError:
         raise Refused("model", _gated(model_id)) from None
-    except (HfHubHTTPError, OSError) as err:
+    except HUB_FAILURES as err:
         logger.warning("access check of gated %s failed: %s", model_id, err)
         raise Refused("model", f"Access to the gated {model_id} could not be checked; try again later.") from None
 

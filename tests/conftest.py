@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 
-# Before anything imports huggingface_hub or gradio: no network, no telemetry.
+# Before anything imports huggingface_hub or gradio: no network, no telemetry. Uploads go through Xet,
+# as in production (tests/hub_server.py speaks it); hf_xet's dedup cache (one folder per CAS URL, and
+# each test server has its own) stays out of the home folder.
 os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
-os.environ.setdefault("HF_HUB_DISABLE_XET", "1")
+os.environ.setdefault("HF_XET_TELEMETRY_ENABLED", "false")
+os.environ.setdefault("HF_XET_CACHE", os.path.join(tempfile.gettempdir(), "aies-tests-xet-cache"))
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.pop("HF_TOKEN", None)
 

@@ -2,13 +2,15 @@
 
 ``LocalHubServer`` is a stdlib-only HTTP server (``http.server.ThreadingHTTPServer``)
 that speaks the subset of the Hub wire protocol used by the real ``huggingface_hub``
-0.36 client (``HfApi``, ``hf_hub_download``, ``HfFileSystem``) and by ``datasets``.
+2.4 client (``HfApi``, ``hf_hub_download``, ``HfFileSystem``; with ``hf_xet`` for uploads)
+and by ``datasets``.
 Tests run Hub-backed storage code against it over real HTTP instead of mocking
 the client.  Everything lives in memory and disappears with the server.
 
 Implemented (model / dataset / space repos; repo ids must be ``namespace/name``):
 
-* ``POST /api/repos/create`` (409 + ``url`` in the body when it exists, which
+* ``POST /api/repos/create`` (``visibility``: ``public``/``private``, ``protected`` for Spaces,
+  or the older ``private`` flag; 409 + ``url`` in the body when it exists, which
   ``create_repo(exist_ok=True)`` needs), ``DELETE /api/repos/delete``
 * ``GET /api/{type}s/{id}[/revision/{rev}]``: repo/model/dataset info (sha, siblings,
   ``private``, ``gated``; ``expand`` keeps only the listed keys plus ``id``/``_id``, as the
@@ -28,19 +30,36 @@ Implemented (model / dataset / space repos; repo ids must be ``namespace/name``)
 * ``GET /api/{type}s/{id}/tree/{rev}[/{path}]`` (``recursive``, ``expand``)
 * ``POST /api/{type}s/{id}/paths-info/{rev}`` (form-encoded ``paths``, ``expand``)
 * ``POST /api/{type}s/{id}/preupload/{rev}``: ``lfs`` for binary extensions, files
-  containing NUL bytes in the sample, or files >= 10 MB; ``regular`` otherwise.
-  The real Hub also returns the ``oid`` of the file already at that path, and the
-  client then skips unchanged files, but for an all-unchanged commit huggingface_hub
-  0.36 builds ``CommitInfo`` from ``f"{endpoint}/..."``, which raises ValueError unless
-  ``HF_ENDPOINT`` equals that endpoint at import.  So oids are only reported with
-  ``LocalHubServer(report_oids=True)``; by default an unchanged upload makes a commit.
-* ``POST /{prefix}{id}.git/info/lfs/objects/batch`` answering with the ``basic``
-  transfer, a ``PUT`` upload href and a ``verify`` href served by this server
+  containing NUL bytes in the sample, or files >= 10 MB; ``regular`` otherwise.  Like the
+  real Hub it returns the ``oid`` of the file already at that path, and the client then
+  leaves unchanged files out of the commit (an all-unchanged commit makes none, and the
+  client checks no ``parent_commit`` then).  ``LocalHubServer(report_oids=False)`` hides
+  the oids, so that every upload makes a commit.
+* Xet storage, which the client uses for every ``lfs`` file when ``hf_xet`` is installed
+  (there is no fallback to LFS unless ``HF_HUB_DISABLE_XET`` is set):
+
+  - ``GET /api/{type}s/{id}/xet-write-token/{rev}`` (write auth): a short-lived CAS token in
+    ``X-Xet-Cas-Url`` / ``X-Xet-Access-Token`` / ``X-Xet-Token-Expiration`` and in the body.
+  - The CAS itself, at ``{url}{cas_path}`` (a path of its own per server: hf_xet keeps a
+    dedup cache per CAS URL), every call with ``Authorization: Bearer <CAS token>``:
+    ``POST /v1/xorbs/default/{hash}`` (chunks decoded: none, LZ4, byte-grouped LZ4),
+    ``POST /v1/shards`` (each file rebuilt from stored chunks and checked against the
+    shard's sha256; the commit's ``lfsFile`` then names it by that sha256),
+    ``GET /v1/chunks/{prefix}/{hash}`` (always 404: no global dedup), ``POST /v1/telemetry``.
+    ``/v1/xorb-grants`` and ``/v2/shards`` answer 404, on which hf_xet falls back to the
+    direct xorb upload and ``/v1/shards``.  Xorb and chunk hashes are not verified (that
+    needs BLAKE3); the sha256 of every rebuilt file is.
+  - Downloads stay plain HTTP: ``resolve`` sends no ``X-Xet-Hash`` and listings no
+    ``xetHash``, so the client never asks for a read token or a reconstruction.
+* ``POST /{prefix}{id}.git/info/lfs/objects/batch`` (the client's path without Xet)
+  answering with the ``basic`` transfer, a ``PUT`` upload href and a ``verify`` href
+  served by this server
 * ``POST /api/{type}s/{id}/commit/{rev}`` (ndjson: header, file, lfsFile,
   deletedFile, deletedFolder). Atomic: the ``parentCommit`` check and the write
   happen under one lock; a stale parent gets 412 "A commit has happened since...".
 * ``GET /api/{type}s/{id}/refs``, ``GET /api/{type}s/{id}/commits/{rev}``
-* ``POST /api/validate-yaml``, ``GET /api/whoami-v2``
+* ``POST /api/validate-yaml``, ``GET /api/whoami-v2`` (401 with a bad token, which
+  ``whoami`` raises as ``HfHubHTTPError("Invalid user token.")``)
 * ``HEAD``/``GET /{prefix}{id}/resolve/{rev}/{path}`` with ``Range`` (206/416),
   ``X-Repo-Commit``, ``ETag`` and, for LFS files, ``X-Linked-Etag``/``X-Linked-Size``.
   LFS content is served directly (no redirect to a CDN).
@@ -53,7 +72,7 @@ Implemented (model / dataset / space repos; repo ids must be ``namespace/name``)
 
 Not implemented: pull requests, branches/tags other than ``main``, pagination
 (every listing is one page), access requests (``grant_access`` stands in), repo settings
-(``update_repo_settings``), Xet storage.
+(``update_repo_settings``), Xet downloads (reconstructions, read tokens), Xet upload grants.
 
 Like the real Hub, ``create_repo`` makes an initial commit holding a
 ``.gitattributes`` file, so a new repo already has a head sha, one commit, and
@@ -61,12 +80,12 @@ Like the real Hub, ``create_repo`` makes an initial commit holding a
 ``refs/heads/main``) or any full 40-hex commit sha; every commit is an immutable
 snapshot, so old shas keep serving old content.
 
-Auth: with ``token=...`` every write endpoint needs ``Authorization: Bearer <token>``
-(401 otherwise), and private repos are invisible (404 ``RepoNotFound``) without it.  Reads
-of public repos never need it, except downloads from gated ones.  Without ``token`` the
-server accepts anything (so a gated repo answers 403, never 401).  The server
-never logs anything (``log_message`` is silenced), so the token cannot leak into
-logs; ``request_log`` records only ``(method, path)`` (no query, no headers).
+Auth: with ``token=...`` every write endpoint (and the Xet write token) needs
+``Authorization: Bearer <token>`` (401 otherwise), and private repos are invisible
+(404 ``RepoNotFound``) without it.  Reads of public repos never need it, except downloads
+from gated ones.  Without ``token`` the server accepts anything (so a gated repo answers
+403, never 401).  The server never logs anything (``log_message`` is silenced), so the
+token cannot leak into logs; ``request_log`` records only ``(method, path)`` (no query, no headers).
 
 Configuring the client in a test:
 
@@ -74,18 +93,16 @@ Configuring the client in a test:
   ``hf_hub_download(..., endpoint=server.url, cache_dir=tmp_path)``,
   ``HfFileSystem(endpoint=server.url, token=...)``.  ``huggingface_hub.constants``
   reads ``HF_ENDPOINT`` (and ``HF_HUB_DISABLE_XET``, ``HF_HUB_OFFLINE``...) once, at
-  import time, so setting them from a test has no effect in-process.
+  import time, so setting them from a test has no effect in-process; patch the constant
+  (``monkeypatch.setattr(constants, "HF_HUB_DISABLE_XET", True)``) to take the LFS path.
 * ``datasets`` also reads ``HF_ENDPOINT`` at import (``datasets.config.HF_ENDPOINT``)
   and ``hf://`` URLs resolve through ``constants.ENDPOINT``; run such code in a
   subprocess with ``HF_ENDPOINT=server.url`` in its environment.
-* Xet: the client offers the ``xet`` transfer when ``hf_xet`` is installed, but this
-  server always answers ``"transfer": "basic"`` and never sends ``X-Xet-*`` headers,
-  so uploads and downloads use plain LFS/HTTP whatever ``HF_HUB_DISABLE_XET`` says.
-  Setting ``HF_HUB_DISABLE_XET=1`` in subprocess environments is still harmless.
+* hf_xet reads ``HF_XET_CACHE`` (its dedup cache) and ``HF_XET_TELEMETRY_ENABLED`` from the
+  environment when its session starts; tests/conftest.py points the cache at a temporary folder.
 * URLs in replies (``commitUrl``, the create-repo ``url``) are canonical
-  ``https://huggingface.co/...`` ones, as from the real Hub: ``CommitInfo`` parses
-  ``commitUrl`` against ``constants.ENDPOINT`` and fails on any other host, while
-  ``RepoUrl(url, endpoint=...)`` rewrites huggingface.co to the endpoint.
+  ``https://huggingface.co/...`` ones, as from the real Hub; ``CommitInfo`` and
+  ``RepoUrl(url, endpoint=...)`` rewrite huggingface.co to the client's endpoint.
 * To send no token at all (e.g. to test a 401), use ``HfApi(token=False)``:
   ``token=None`` falls back to ``HF_TOKEN`` or the locally saved token.
 """
@@ -99,6 +116,7 @@ import itertools
 import json
 import math
 import re
+import secrets
 import struct
 import threading
 import time
@@ -125,6 +143,11 @@ _CONFIG_KEYS = ("architectures", "model_type", "auto_map")
 _QUANTIZATION_KEYS = ("quant_method", "load_in_4bit", "load_in_8bit")
 _SAFETENSORS_INDEX = "model.safetensors.index.json"
 _SAFETENSORS_MAX_HEADER = 100 * 1024 * 1024  # the format's own limit
+XET_TOKEN_TTL_S = 3600
+_XET_SHARD_TAG = b"HFRepoMetaData\0UigEj{" + bytes.fromhex("815783a5bdd95ccdd14aa9")  # a shard's 32-byte magic
+_XET_BOOKEND = b"\xff" * 32
+_XET_FILE_WITH_VERIFICATION = 1 << 31
+_XET_FILE_WITH_METADATA_EXT = 1 << 30
 
 Gated = Literal[False, "auto", "manual"]
 
@@ -235,6 +258,137 @@ def _model_config(files: dict[str, _File]) -> dict | None:
     return config if raw is not None or "diffusers" in config else None
 
 
+def _xet_hex(raw: bytes) -> str:
+    """A Xet hash as the protocol spells it: four little-endian u64 words, each printed as 16 hex digits."""
+    return "".join(raw[i : i + 8][::-1].hex() for i in range(0, 32, 8))
+
+
+def _lz4_block(src: bytes, out: bytearray) -> None:
+    """Decode one LZ4 block onto ``out`` (earlier output is the match window, as in linked frames)."""
+    i, n = 0, len(src)
+    while i < n:
+        token = src[i]
+        i += 1
+        literals = token >> 4
+        if literals == 15:
+            while True:
+                literals += src[i]
+                i += 1
+                if src[i - 1] != 255:
+                    break
+        out += src[i : i + literals]
+        i += literals
+        if i >= n:  # the last sequence has literals only
+            break
+        offset = src[i] | src[i + 1] << 8
+        i += 2
+        length = token & 15
+        if length == 15:
+            while True:
+                length += src[i]
+                i += 1
+                if src[i - 1] != 255:
+                    break
+        length += 4
+        start = len(out) - offset
+        if offset == 0 or start < 0:
+            raise ValueError("LZ4 match outside the decoded data")
+        if offset >= length:
+            out += out[start : start + length]
+        else:  # an overlapping match repeats the last `offset` bytes
+            out += (bytes(out[start:]) * (length // offset + 1))[:length]
+
+
+def _lz4_frame(data: bytes) -> bytes:
+    """Decode an LZ4 frame (the format lz4_flex's FrameEncoder writes into Xet chunks)."""
+    magic, flags = struct.unpack_from("<IB", data)
+    if magic != 0x184D2204:
+        raise ValueError("not an LZ4 frame")
+    i = 7 + (8 if flags & 0x08 else 0) + (4 if flags & 0x01 else 0)  # magic, FLG, BD, [size], [dict], HC
+    out = bytearray()
+    while True:
+        (size,) = struct.unpack_from("<I", data, i)
+        i += 4
+        if size == 0:
+            return bytes(out)
+        block, i = data[i : i + (size & 0x7FFFFFFF)], i + (size & 0x7FFFFFFF)
+        if size & 0x80000000:  # stored uncompressed
+            out += block
+        else:
+            _lz4_block(block, out)
+        i += 4 if flags & 0x10 else 0  # block checksum
+
+
+def _xet_chunk(scheme: int, body: bytes) -> bytes:
+    """One chunk's bytes: schemes 0 (none), 1 (LZ4) and 2 (byte-grouped by 4, then LZ4)."""
+    if scheme == 0:
+        return body
+    if scheme == 1:
+        return _lz4_frame(body)
+    if scheme != 2:
+        raise ValueError(f"unknown chunk compression scheme {scheme}")
+    grouped = _lz4_frame(body)
+    split, rem = divmod(len(grouped), 4)
+    out, position = bytearray(len(grouped)), 0
+    for k, size in enumerate((split + (rem > 0), split + (rem > 1), split + (rem > 2), split)):
+        out[k::4] = grouped[position : position + size]
+        position += size
+    return bytes(out)
+
+
+def _xorb_chunks(data: bytes) -> list[bytes]:
+    """The decompressed chunks of a serialized xorb: 8-byte headers and bodies, up to the optional footer."""
+    chunks, offset = [], 0
+    while offset < len(data) and not data.startswith(b"XETBLOB", offset):
+        header = data[offset : offset + 8]
+        if len(header) < 8 or header[0] != 0:
+            raise ValueError(f"bad chunk header at byte {offset}")
+        stored, size = int.from_bytes(header[1:4], "little"), int.from_bytes(header[5:8], "little")
+        chunk = _xet_chunk(header[4], data[offset + 8 : offset + 8 + stored])
+        if len(chunk) != size:
+            raise ValueError(f"chunk at byte {offset} decodes to {len(chunk)} bytes, its header says {size}")
+        chunks.append(chunk)
+        offset += 8 + stored
+    if not chunks:
+        raise ValueError("a xorb with no chunks")
+    return chunks
+
+
+@dataclass(frozen=True)
+class _XetFile:
+    """One file of a shard: its segments (xorb hash, first chunk, end chunk, bytes) and declared sha256."""
+
+    segments: list[tuple[str, int, int, int]]
+    sha256: str | None
+
+
+def _shard_files(data: bytes) -> list[_XetFile]:
+    """The file-info section of an uploaded shard (header, then one record per file, up to a bookend)."""
+    if len(data) < 48 or data[:32] != _XET_SHARD_TAG or struct.unpack_from("<Q", data, 32)[0] != 2:
+        raise ValueError("not a version-2 Xet shard")
+    files, offset = [], 48
+
+    def entry() -> bytes:
+        nonlocal offset
+        if offset + 48 > len(data):
+            raise ValueError("truncated shard")
+        offset += 48
+        return data[offset - 48 : offset]
+
+    while (header := entry())[:32] != _XET_BOOKEND:
+        flags, count = struct.unpack_from("<II", header, 32)
+        segments = []
+        for _ in range(count):
+            record = entry()
+            _, size, first, end = struct.unpack_from("<IIII", record, 32)
+            segments.append((_xet_hex(record[:32]), first, end, size))
+        for _ in range(count if flags & _XET_FILE_WITH_VERIFICATION else 0):
+            entry()
+        sha256 = _xet_hex(entry()[:32]) if flags & _XET_FILE_WITH_METADATA_EXT else None
+        files.append(_XetFile(segments, sha256))
+    return files
+
+
 def _clean_path(path: str) -> str:
     path = path.strip("/")
     if not path or any(part in ("", ".", "..") for part in path.split("/")):
@@ -298,7 +452,7 @@ class _HTTPServer(ThreadingHTTPServer):
 class LocalHubServer:
     """In-memory Hub; see the module docstring. Use as a context manager or start()/stop()."""
 
-    def __init__(self, *, token: str | None = None, user: str = "tester", report_oids: bool = False) -> None:
+    def __init__(self, *, token: str | None = None, user: str = "tester", report_oids: bool = True) -> None:
         self._token = token
         self.user = user
         self.report_oids = report_oids
@@ -306,6 +460,13 @@ class LocalHubServer:
         self.request_log: list[tuple[str, str]] = []
         self._lock = threading.RLock()
         self._repos: dict[tuple[str, str], _Repo] = {}
+        # Xet storage (CAS): write tokens with their expiry, decoded xorb chunks, and the files that
+        # uploaded shards registered, by sha256. One per server, like the Hub's one CAS for all repos.
+        self._xet_tokens: dict[str, float] = {}
+        self._xorbs: dict[str, list[bytes]] = {}
+        self._xet_files: dict[str, bytes] = {}
+        # A path of its own: hf_xet keeps a dedup cache per CAS URL, which must not outlive this server.
+        self.cas_path = f"/_xet/{secrets.token_hex(8)}"
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -456,6 +617,7 @@ class _Handler(BaseHTTPRequestHandler):
     _API = r"^/api/(model|dataset|space)s/([^/]+/[^/]+)"
     _GIT = r"^/(datasets/|spaces/)?([^/]+/[^/]+)"
     _LFS = r"^/_lfs/(model|dataset|space)/([^/]+/[^/]+)/([0-9a-f]{64})"
+    _CAS = r"^/_xet/([0-9a-f]{16})/v1"
     ROUTES: ClassVar[list[tuple[str, str, str]]] = [
         ("POST", r"^/api/repos/create$", "create_repo"),
         ("DELETE", r"^/api/repos/delete$", "delete_repo"),
@@ -468,6 +630,11 @@ class _Handler(BaseHTTPRequestHandler):
         ("POST", _API + r"/commit/([^/]+)$", "commit"),
         ("GET", _API + r"/refs$", "refs"),
         ("GET", _API + r"/commits/([^/]+)$", "commits"),
+        ("GET", _API + r"/xet-write-token/([^/]+)$", "xet_write_token"),
+        ("GET", _CAS + r"/chunks/([^/]+)/([0-9a-f]{64})$", "cas_chunk"),
+        ("POST", _CAS + r"/xorbs/default/([0-9a-f]{64})$", "cas_xorb"),
+        ("POST", _CAS + r"/shards$", "cas_shard"),
+        ("POST", _CAS + r"/telemetry$", "cas_telemetry"),
         ("POST", _GIT + r"\.git/info/lfs/objects/batch$", "lfs_batch"),
         ("PUT", _LFS + r"$", "lfs_put"),
         ("POST", _LFS + r"/verify$", "lfs_verify"),
@@ -577,9 +744,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     @staticmethod
     def _url(repo: _Repo) -> str:
-        # Canonical huggingface.co URL, as the real Hub returns: the client rewrites it to its
-        # endpoint, and CommitInfo parses commitUrl against constants.ENDPOINT, which a local
-        # URL would fail unless HF_ENDPOINT was set at import.
+        # Canonical huggingface.co URL, as the real Hub returns: RepoUrl and CommitInfo rewrite it
+        # to the client's endpoint.
         return f"https://huggingface.co/{_URL_PREFIX[repo.repo_type]}{repo.repo_id}"
 
     # -- repos -------------------------------------------------------------
@@ -597,8 +763,16 @@ class _Handler(BaseHTTPRequestHandler):
             if (repo_type, repo_id) in self.hub._repos:
                 url = self._url(self.hub._repos[(repo_type, repo_id)])
                 raise HubError(409, f"You already created this {repo_type} repo", url=url)
-            repo = self.hub._create_repo(repo_type, repo_id, bool(data.get("private")))
+            repo = self.hub._create_repo(repo_type, repo_id, self._private_from_body(repo_type, data))
         return 200, {"url": self._url(repo), "name": repo_id, "id": repo_id}, {}
+
+    @staticmethod
+    def _private_from_body(repo_type: str, data: dict) -> bool:
+        """``visibility`` (what huggingface_hub 1.x+ sends), else the older ``private`` flag."""
+        visibility = data.get("visibility") or ("private" if data.get("private") else "public")
+        if visibility not in ("public", "private", "protected") or (visibility == "protected" and repo_type != "space"):
+            raise HubError(400, f"Invalid visibility {visibility!r} for a {repo_type} repo")
+        return visibility != "public"  # a protected Space's files are private too
 
     def h_delete_repo(self):
         self._require_write()
@@ -738,7 +912,7 @@ class _Handler(BaseHTTPRequestHandler):
             path, size = item["path"], int(item["size"])
             lfs = _is_lfs(path, size, base64.b64decode(item.get("sample", "")))
             existing = commit.files.get(path)
-            oid = None  # when it matches the local oid, the client skips the file (see report_oids)
+            oid = None  # when it matches the local oid, the client leaves the file out (see report_oids)
             if existing is not None and self.hub.report_oids:
                 oid = existing.sha256 if lfs else _git_blob_sha(existing.content)
             out.append({"path": path, "uploadMode": "lfs" if lfs else "regular", "shouldIgnore": False, "oid": oid})
@@ -770,6 +944,74 @@ class _Handler(BaseHTTPRequestHandler):
             {"transfer": "basic", "objects": objects, "hash_algo": "sha256"},
             {"Content-Type": "application/vnd.git-lfs+json"},
         )
+
+    # -- Xet storage (the CAS) -----------------------------------------------
+    def h_xet_write_token(self, repo_type, repo_id, revision):
+        """A short-lived CAS token for uploads to this repo: in headers (what hf_xet reads) and the body."""
+        self._require_write()
+        with self.hub._lock:
+            self.hub._resolve(self._repo(repo_type, repo_id), revision)
+            token, expiry = f"xet_{secrets.token_hex(16)}", int(time.time()) + XET_TOKEN_TTL_S
+            self.hub._xet_tokens[token] = expiry
+        cas_url = self.hub.url + self.hub.cas_path
+        headers = {"X-Xet-Cas-Url": cas_url, "X-Xet-Access-Token": token, "X-Xet-Token-Expiration": str(expiry)}
+        return 200, {"casUrl": cas_url, "accessToken": token, "exp": expiry}, headers
+
+    def _require_cas(self, instance: str) -> None:
+        """CAS calls carry the Xet token (never the Hub token), for this server's CAS only."""
+        if "/_xet/" + instance != self.hub.cas_path:
+            raise HubError(404, "No such CAS")
+        token = (self.headers.get("Authorization") or "").removeprefix("Bearer ")
+        with self.hub._lock:
+            expiry = self.hub._xet_tokens.get(token)
+        if expiry is None or expiry < time.time():
+            raise HubError(401, "Missing or expired Xet token")
+
+    def h_cas_chunk(self, instance, prefix, chunk_hash):
+        self._require_cas(instance)
+        raise HubError(404, "Chunk not tracked by global deduplication")  # no global dedup here
+
+    def h_cas_xorb(self, instance, xorb_hash):
+        self._require_cas(instance)
+        try:
+            chunks = _xorb_chunks(self.body)
+        except (ValueError, IndexError, struct.error) as exc:
+            raise HubError(400, f"Bad xorb serialization: {exc}") from None
+        with self.hub._lock:
+            inserted = self.hub._xorbs.setdefault(xorb_hash, chunks) is chunks
+        return 200, {"was_inserted": inserted}, {}
+
+    def h_cas_shard(self, instance):
+        """Register a shard's files: each rebuilt from stored xorb chunks and checked against its sha256."""
+        self._require_cas(instance)
+        try:
+            files = _shard_files(self.body)
+        except (ValueError, struct.error) as exc:
+            raise HubError(400, f"Bad shard serialization: {exc}") from None
+        rebuilt = {}
+        with self.hub._lock:
+            for f in files:
+                parts = []
+                for xorb_hash, first, end, size in f.segments:
+                    chunks = self.hub._xorbs.get(xorb_hash, [])
+                    if not 0 <= first < end <= len(chunks):
+                        raise HubError(400, f"Shard references chunks {first}..{end} of unknown xorb {xorb_hash}")
+                    part = b"".join(chunks[first:end])
+                    if len(part) != size:
+                        raise HubError(400, f"Segment of xorb {xorb_hash} is {len(part)} bytes, the shard says {size}")
+                    parts.append(part)
+                content = b"".join(parts)
+                sha256 = hashlib.sha256(content).hexdigest()
+                if f.sha256 is not None and f.sha256 != sha256:
+                    raise HubError(400, f"File content does not match its declared sha256 {f.sha256}")
+                rebuilt[sha256] = content
+            new = rebuilt.keys() - self.hub._xet_files.keys()
+            self.hub._xet_files.update(rebuilt)
+        return 200, {"result": 1 if new else 0}, {}  # 1: registered, 0: already there
+
+    def h_cas_telemetry(self, instance):
+        self._require_cas(instance)
+        return 200, {}, {}
 
     def h_lfs_put(self, repo_type, repo_id, oid):
         # Like a presigned S3 URL: no Authorization, but only for oids announced by a batch call.
@@ -819,10 +1061,12 @@ class _Handler(BaseHTTPRequestHandler):
                 path = _clean_path(value.get("path", ""))
                 if key == "file":
                     files[path] = _File(base64.b64decode(value["content"]), lfs=False)
-                elif key == "lfsFile":
-                    content = repo.lfs_objects.get(value.get("oid", ""))
-                    if content is None:
+                elif key == "lfsFile":  # uploaded by the LFS batch API, or through Xet storage
+                    oid = value.get("oid", "")
+                    content = repo.lfs_objects.get(oid, self.hub._xet_files.get(oid))
+                    if content is None or value.get("size", len(content)) != len(content):
                         raise HubError(400, f"LFS object for {path} was never uploaded")
+                    repo.lfs_objects[oid] = content
                     files[path] = _File(content, lfs=True)
                 elif key == "deletedFile":
                     if files.pop(path, None) is None:

@@ -35,12 +35,10 @@ def open_stores(settings: Settings) -> Stores:
         return Stores(
             requests=LocalStore(settings.data_dir / "requests"), results=LocalStore(settings.data_dir / "results")
         )
-    from huggingface_hub import HfApi
-
+    from core.settings import hub_api
     from core.store.hub import HubStore
 
-    token = settings.hf_token.get_secret_value() if settings.hf_token else None
-    api = HfApi(endpoint=settings.hub_endpoint, token=token)
+    api = hub_api(settings)
     assert settings.requests_repo and settings.results_repo  # checked by Settings
     return Stores(
         requests=HubStore(settings.requests_repo, api=api, cache_dir=settings.cache_dir),

@@ -1,18 +1,22 @@
 """The production store: one Hugging Face Hub dataset repo, through huggingface_hub.
 
 `create_commit(parent_commit=...)` is the Hub's compare-and-swap: its HTTP 412 on a stale parent
-becomes our Conflict. The token lives only inside the HfApi client and is never logged.
+becomes our Conflict. Every other Hub failure becomes a StoreError (NotFound for a missing repo or
+file) naming the repo and the HTTP status or the transport error, never the request's headers: the
+token lives only inside the HfApi client and is never logged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from huggingface_hub import CommitOperationAdd, CommitOperationDelete, HfApi, hf_hub_download
-from huggingface_hub.errors import EntryNotFoundError, HfHubHTTPError, RepositoryNotFoundError
+from huggingface_hub.errors import HfHubHTTPError, RemoteEntryNotFoundError, RepositoryNotFoundError
 from huggingface_hub.hf_api import RepoFile
 
+from core.settings import HUB_FAILURES
 from core.store.base import Conflict, Delete, NotFound, Operation, Put, Store, StoreError, check_path
 
 _REPO_TYPE = "dataset"
@@ -24,20 +28,39 @@ class HubStore(Store):
         self.api = api
         self.cache_dir = Path(cache_dir)
         if create:
-            api.create_repo(repo_id, repo_type=_REPO_TYPE, private=True, exist_ok=True)
+            with self._hub_errors("creating the repo"):
+                api.create_repo(repo_id, repo_type=_REPO_TYPE, private=True, exist_ok=True)
 
     def __repr__(self) -> str:
         return f"HubStore({self.repo_id!r}, endpoint={self.api.endpoint!r})"
 
-    def head(self) -> str | None:
+    @contextmanager
+    def _hub_errors(self, doing: str) -> Iterator[None]:
+        """huggingface_hub's errors (httpx-based since 1.0, so not OSError alone) as StoreErrors."""
         try:
-            return self.api.repo_info(self.repo_id, repo_type=_REPO_TYPE).sha
-        except RepositoryNotFoundError as err:
+            yield
+        except StoreError:
+            raise
+        except RepositoryNotFoundError as err:  # also a gated repo, or a private one without access
             raise NotFound(f"dataset repo {self.repo_id} not found on {self.api.endpoint}") from err
+        except RemoteEntryNotFoundError as err:
+            raise NotFound(f"{self.repo_id}: {doing}: not found") from err
+        except HfHubHTTPError as err:
+            status = err.response.status_code
+            detail = f": {err.server_message.splitlines()[0]}" if err.server_message else ""
+            raise StoreError(f"{self.repo_id}: {doing} failed with HTTP {status}{detail}") from err
+        except HUB_FAILURES as err:  # no connection, a timeout, hf_xet's transfer errors, offline
+            detail = next(iter(str(err).splitlines()), "")[:200]
+            failure = f"{type(err).__name__}: {detail}"
+            raise StoreError(f"{self.repo_id}: {doing} failed on {self.api.endpoint} ({failure})") from err
+
+    def head(self) -> str | None:
+        with self._hub_errors("reading the head"):
+            return self.api.repo_info(self.repo_id, repo_type=_REPO_TYPE).sha
 
     def read(self, path: str) -> bytes:
         check_path(path)
-        try:
+        with self._hub_errors(f"reading {path}"):
             local = hf_hub_download(
                 self.repo_id,
                 path,
@@ -46,26 +69,20 @@ class HubStore(Store):
                 endpoint=self.api.endpoint,
                 token=self.api.token,
             )
-        except EntryNotFoundError:
-            raise NotFound(f"{path} not found in {self.repo_id}") from None
-        except RepositoryNotFoundError as err:
-            raise NotFound(f"dataset repo {self.repo_id} not found on {self.api.endpoint}") from err
-        return Path(local).read_bytes()
+            return Path(local).read_bytes()
 
     def list(self, prefix: str = "") -> list[str]:
-        try:
-            entries = self.api.list_repo_tree(
-                self.repo_id, path_in_repo=check_path(prefix) if prefix else None, repo_type=_REPO_TYPE, recursive=True
-            )
-            return sorted(entry.path for entry in entries if isinstance(entry, RepoFile))
-        except EntryNotFoundError:
-            return []
-        except RepositoryNotFoundError as err:
-            raise NotFound(f"dataset repo {self.repo_id} not found on {self.api.endpoint}") from err
+        folder = check_path(prefix) if prefix else None
+        with self._hub_errors(f"listing {prefix or 'the repo'}"):
+            try:
+                entries = self.api.list_repo_tree(
+                    self.repo_id, path_in_repo=folder, repo_type=_REPO_TYPE, recursive=True
+                )
+                return sorted(entry.path for entry in entries if isinstance(entry, RepoFile))
+            except RemoteEntryNotFoundError:  # no such folder: nothing under it
+                return []
 
     def commit(self, operations: Sequence[Operation], *, parent: str | None, message: str) -> str:
-        if parent is None and self.head() is not None:  # the Hub reads a missing parent as "don't check"
-            raise Conflict(f"{self.repo_id}: head exists, but the commit expected an empty repo")
         hub_operations: list[CommitOperationAdd | CommitOperationDelete] = []
         for operation in operations:
             check_path(operation.path)
@@ -73,21 +90,29 @@ class HubStore(Store):
                 hub_operations.append(CommitOperationAdd(path_in_repo=operation.path, path_or_fileobj=operation.data))
             elif isinstance(operation, Delete):
                 hub_operations.append(CommitOperationDelete(path_in_repo=operation.path))
-        try:
-            info = self.api.create_commit(
-                self.repo_id,
-                hub_operations,
-                commit_message=message,
-                repo_type=_REPO_TYPE,
-                parent_commit=parent,
-            )
-        except EntryNotFoundError as err:
-            raise NotFound(f"{self.repo_id}: {err}") from err
-        except HfHubHTTPError as err:
-            status = err.response.status_code if err.response is not None else None
-            if status == 412:
-                raise Conflict(f"{self.repo_id}: head moved since {parent}") from err
-            if status == 404 and any(isinstance(op, Delete) for op in operations):
-                raise NotFound(f"{self.repo_id}: a file to delete was not found") from err
-            raise StoreError(f"{self.repo_id}: commit failed with HTTP {status}: {err}") from err
+        additions = [op for op in hub_operations if isinstance(op, CommitOperationAdd)]
+        with self._hub_errors("commit"):
+            # The client leaves out files that its preupload call finds unchanged, and when all are, it
+            # sends no commit, so nothing checks `parent_commit`. Preuploading first, then checking the
+            # head, makes "unchanged" mean "unchanged since `parent`", and a moved head a Conflict.
+            if additions:
+                self.api.preupload_lfs_files(self.repo_id, additions, repo_type=_REPO_TYPE, free_memory=False)
+            head = self.head()
+            if head != parent:  # also: the Hub reads a missing parent as "don't check"
+                expected = parent or "an empty repo"
+                raise Conflict(f"{self.repo_id}: head moved since {expected}")
+            try:
+                info = self.api.create_commit(
+                    self.repo_id,
+                    hub_operations,
+                    commit_message=message,
+                    repo_type=_REPO_TYPE,
+                    parent_commit=parent,
+                )
+            except HfHubHTTPError as err:
+                if err.response.status_code == 412:
+                    raise Conflict(f"{self.repo_id}: head moved since {parent}") from err
+                if err.response.status_code == 404 and any(isinstance(op, Delete) for op in operations):
+                    raise NotFound(f"{self.repo_id}: a file to delete was not found") from err
+                raise
         return info.oid

@@ -17,6 +17,7 @@ FAKE_IDLE_W = 70.0
 @dataclass(frozen=True)
 class Assets:
     gpt2: Path
+    qwen3_5: Path  # text generation, an architecture transformers 4.57 did not have
     bert_classifier: Path
     vit_classifier: Path
     bert_qa: Path
@@ -48,6 +49,7 @@ def assets(tmp_path_factory) -> Assets:
     (models / "empty").mkdir(parents=True)
     return Assets(
         gpt2=tiny.build_gpt2(models / "gpt2"),
+        qwen3_5=tiny.build_qwen3_5_lm(models / "qwen3_5"),
         bert_classifier=tiny.build_bert_classifier(models / "bert-classifier"),
         vit_classifier=tiny.build_vit_classifier(models / "vit-classifier"),
         bert_qa=tiny.build_bert_qa(models / "bert-qa"),

@@ -147,6 +147,15 @@ def test_a_gpu_without_mig_support_counts_as_mig_off(nvml):
     assert all(c.ok for c in doctor.nvml_checks())
 
 
-def test_a_check_prints_its_fix_only_when_missing():
-    assert doctor.Check("x", True, "fine", "never shown").lines() == ["OK       x: fine"]
-    assert doctor.Check("x", False, "gone", "do this").lines() == ["MISSING  x: gone", "         fix: do this"]
+def test_a_fix_is_printed_once_after_the_missing_checks_it_fixes():
+    ok, a, b, c = (doctor.Check(n, n == "ok", "...", f"fix {n in 'ab'}") for n in ("ok", "a", "b", "c"))
+    assert doctor.render([ok, a, b, c, a]) == [
+        "OK       ok: ...",
+        "MISSING  a: ...",
+        "MISSING  b: ...",
+        "         fix: fix True",
+        "MISSING  c: ...",
+        "         fix: fix False",
+        "MISSING  a: ...",
+        "         fix: fix True",
+    ]

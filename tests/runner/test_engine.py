@@ -39,6 +39,7 @@ TIMEOUT_S = 2  # shorter than the child's imports: it is always still starting w
 SUCCESSES: dict[str, tuple[str, TaskId, str]] = {  # case: (model, task, dataset) as Assets fields
     "image_generation": ("tiny_sd", TaskId.IMAGE_GENERATION, "prompts"),  # the slowest first: it starts at once
     "text_generation": ("gpt2", TaskId.TEXT_GENERATION, "text"),
+    "text_generation_qwen3_5": ("qwen3_5", TaskId.TEXT_GENERATION, "text"),  # an architecture new in transformers 5
     "text_classification": ("bert_classifier", TaskId.TEXT_CLASSIFICATION, "text"),
     "image_classification": ("vit_classifier", TaskId.IMAGE_CLASSIFICATION, "images"),
     "extractive_qa": ("bert_qa", TaskId.EXTRACTIVE_QA, "qa"),

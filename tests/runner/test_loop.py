@@ -34,21 +34,21 @@ def data_dir(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("loop")
     tiny.build_bert_classifier(root / "models" / "local" / "tiny-bert")
+    tiny.build_ministral3_classifier(root / "models" / "local" / "tiny-ministral3")
     tiny.text_dataset(root / "datasets" / TaskId.TEXT_CLASSIFICATION.value, rows=1000)
+    requests = RequestsRepo(LocalStore(root / "requests"))
+    results = ResultsRepo(LocalStore(root / "results"))
+    # Another CPU result, so each new one is rated against something.
+    results.add(make_result(result_id="other", model_id="org/other", hardware=CPU, score_wh=1e-3))
+    requests.add(make_request(request_id="q1", model_id="local/tiny-bert", task=TaskId.TEXT_CLASSIFICATION))
+    requests.add(make_request(request_id="q2", model_id="local/tiny-ministral3", task=TaskId.TEXT_CLASSIFICATION))
     return root
 
 
-@pytest.fixture(scope="module")
-def finished(data_dir):
-    """One request through the worker and the real engine: (request in its final state, results repo)."""
-    requests = RequestsRepo(LocalStore(data_dir / "requests"))
-    results = ResultsRepo(LocalStore(data_dir / "results"))
-    # Another CPU result, so the new one is rated against something.
-    results.add(make_result(result_id="other", model_id="org/other", hardware=CPU, score_wh=1e-3))
-    requests.add(make_request(request_id="q1", model_id="local/tiny-bert", task=TaskId.TEXT_CLASSIFICATION))
-    worker = Worker(
-        requests,
-        results,
+def _worker(data_dir: Path) -> Worker:
+    return Worker(
+        RequestsRepo(LocalStore(data_dir / "requests")),
+        ResultsRepo(LocalStore(data_dir / "results")),
         WorkerConfig(
             worker_id="local",
             workdir=data_dir / "runs",
@@ -59,7 +59,20 @@ def finished(data_dir):
         ),
         execute=run,
     )
-    return worker.run_once(), results
+
+
+@pytest.fixture(scope="module")
+def finished(data_dir):
+    """One request through the worker and the real engine: (request in its final state, results repo)."""
+    worker = _worker(data_dir)
+    return worker.run_once(), worker.results
+
+
+@pytest.fixture(scope="module")
+def finished_new_architecture(data_dir, finished):
+    """The second request: a model whose architecture (Ministral 3) transformers 4.57 did not have."""
+    worker = _worker(data_dir)
+    return worker.run_once(), worker.results
 
 
 def test_a_submitted_model_is_measured_with_the_standard_settings_and_rated(finished):
@@ -80,6 +93,26 @@ def test_a_submitted_model_is_measured_with_the_standard_settings_and_rated(fini
 
     png = render_png(label_for(LeaderboardData(results), done.result_id, LATEST, "https://example.org"))
     assert Image.open(io.BytesIO(png)).size == (520, 728)
+
+
+def test_an_architecture_new_in_transformers_5_is_measured_and_rated(finished_new_architecture, data_dir):
+    from tests.runner.tiny import NEW_ARCHITECTURES
+
+    done, results = finished_new_architecture
+    assert done.status is RequestStatus.FINISHED, done.failure_reason
+    result = results.get(done.result_id)
+    assert (result.model_id, done.id) == ("local/tiny-ministral3", "q2")
+    assert result.software["transformers"].startswith("5.")
+    config = json.loads((data_dir / "models" / "local" / "tiny-ministral3" / "config.json").read_text())
+    architectures = config["architectures"]
+    assert architectures == [NEW_ARCHITECTURES["ministral3"]]
+    assert (result.settings.samples, len(result.repetitions)) == (1000, 10)
+    assert [f"{c.name}: {c.detail}" for c in result.checks if not c.passed] == []
+
+    view = LeaderboardData(results).view(LATEST)
+    rows = select_rows(view.frame, task=TaskId.TEXT_CLASSIFICATION.value, hardware="CPU").set_index("model_id")
+    assert {"local/tiny-bert", "local/tiny-ministral3"} <= set(rows.index)
+    assert 1 <= rows.loc["local/tiny-ministral3", "stars"] <= 5
 
 
 def test_the_stored_logs_revalidate(finished, tmp_path):

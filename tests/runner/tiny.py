@@ -32,7 +32,11 @@ from transformers import (
     DetrImageProcessor,
     GPT2Config,
     GPT2LMHeadModel,
+    Ministral3Config,
+    Ministral3ForSequenceClassification,
     PreTrainedTokenizerFast,
+    Qwen3_5ForCausalLM,
+    Qwen3_5TextConfig,
     ResNetConfig,
     VisionEncoderDecoderConfig,
     VisionEncoderDecoderModel,
@@ -181,6 +185,60 @@ def build_bert_classifier(
     overrides = {"num_labels": 2} | ({"vocab_size": vocab_size} if vocab_size is not None else {})
     config = _bert_config(tokenizer, width=width, layers=layers, **overrides)
     BertForSequenceClassification(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+# Architectures that transformers 4.57 did not have (added in 5.x): a submitter of a 2026 model gets these.
+NEW_ARCHITECTURES = {"ministral3": "Ministral3ForSequenceClassification", "qwen3_5_text": "Qwen3_5ForCausalLM"}
+
+
+def build_ministral3_classifier(folder: Path) -> Path:
+    """A binary text classifier of the Ministral 3 architecture (Mistral, December 2025; transformers 5)."""
+    tokenizer = _byte_bpe_tokenizer()
+    tokenizer.pad_token = tokenizer.eos_token
+    config = Ministral3Config(
+        vocab_size=len(tokenizer),
+        hidden_size=WIDTH,
+        intermediate_size=WIDTH * 2,
+        num_hidden_layers=LAYERS,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        head_dim=WIDTH // 2,
+        max_position_embeddings=256,
+        num_labels=2,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    Ministral3ForSequenceClassification(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def build_qwen3_5_lm(folder: Path) -> Path:
+    """A causal language model of the Qwen3.5 architecture (2026; transformers 5): one linear-attention
+    (gated delta net) layer and one full-attention layer, as its hybrid stack alternates them."""
+    tokenizer = _byte_bpe_tokenizer()
+    config = Qwen3_5TextConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=WIDTH,
+        intermediate_size=WIDTH * 2,
+        num_hidden_layers=2,
+        layer_types=["linear_attention", "full_attention"],
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        head_dim=WIDTH // 2,
+        linear_num_key_heads=2,
+        linear_num_value_heads=2,
+        linear_key_head_dim=WIDTH // 4,
+        linear_value_head_dim=WIDTH // 4,
+        max_position_embeddings=256,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.eos_token_id,
+    )
+    Qwen3_5ForCausalLM(config).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
 

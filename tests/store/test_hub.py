@@ -6,7 +6,7 @@ import pytest
 from huggingface_hub import HfApi
 
 from core.repos import ResultsRepo
-from core.store import NotFound, Put, open_stores
+from core.store import NotFound, Put, StoreError, open_stores
 from core.store.hub import HubStore
 from tests.conftest import HUB_TOKEN, hub_settings, make_hub_store
 from tests.factories import make_result
@@ -71,3 +71,18 @@ def test_a_stale_parent_leaves_one_commit_on_the_server(hub_server, tmp_path):
     with pytest.raises(Exception, match="head moved"):
         store.commit([Put("a.txt", b"2")], parent=parent, message="two")
     assert hub_server.commit_count(store.repo_id) == count + 1
+
+
+def test_an_unreachable_hub_is_a_store_error_not_a_missing_file(hub_server, tmp_path):
+    """httpx's transport errors are no OSError: each call still fails as a StoreError, never as NotFound."""
+    store = make_hub_store(hub_server, tmp_path)
+    store.commit([Put("a.json", b"{}")], parent=store.head(), message="add")
+    offline = HubStore(
+        store.repo_id, api=HfApi(endpoint="http://127.0.0.1:9", token=HUB_TOKEN), cache_dir=tmp_path / "c", create=False
+    )
+    # (huggingface_hub retries a refused connection for about 20 s in every call but repo_info: two calls only)
+    for call in (offline.head, lambda: offline.read("a.json")):  # read: not cached, so not "missing" either
+        with pytest.raises(StoreError) as excinfo:
+            call()
+        assert not isinstance(excinfo.value, NotFound)
+        assert "http://127.0.0.1:9" in str(excinfo.value) and HUB_TOKEN not in str(excinfo.value)

@@ -1,10 +1,10 @@
 """Checks of tests/hub_server.py through the REAL huggingface_hub client (nothing mocked).
 
-The client is pointed at the server with ``endpoint=server.url``.  ``HF_HUB_DISABLE_XET``
-is read once at import (tests/conftest.py sets it); the server never offers Xet anyway,
-which ``test_lfs_upload_falls_back_from_xet`` checks with Xet enabled in the client.
-The ``datasets`` check runs in a subprocess with ``HF_ENDPOINT`` and ``HF_HUB_DISABLE_XET=1``
-in its environment, as ``datasets`` and ``hf://`` URLs read the endpoint at import.
+The client is pointed at the server with ``endpoint=server.url``.  It uploads LFS files through
+Xet, as in production (``hf_xet`` is installed); the tests of the LFS batch path patch
+``constants.HF_HUB_DISABLE_XET``, which the client reads at each upload.  The ``datasets`` check
+runs in a subprocess with ``HF_ENDPOINT`` in its environment, as ``datasets`` and ``hf://`` URLs
+read the endpoint at import.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ import subprocess
 import sys
 import textwrap
 import threading
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import huggingface_hub.constants
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-import requests
 from huggingface_hub import CommitOperationAdd, HfApi, HfFileSystem, hf_hub_download, snapshot_download
 from huggingface_hub.errors import (
     EntryNotFoundError,
@@ -89,13 +90,26 @@ def test_create_repo_conflict_and_repo_info(server: LocalHubServer, api: HfApi) 
     api.delete_repo(REPO, repo_type="dataset", missing_ok=True)
 
 
-def test_upload_json_regular_and_parquet_through_lfs(server: LocalHubServer, api: HfApi, repo: str) -> None:
+@pytest.fixture
+def without_xet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client's path when HF_HUB_DISABLE_XET is set (or hf_xet is missing): the LFS batch API."""
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_DISABLE_XET", True)
+
+
+def _cas_calls(server: LocalHubServer) -> list[tuple[str, str]]:
+    return [(m, p.removeprefix(server.cas_path)) for m, p in server.request_log if p.startswith(server.cas_path)]
+
+
+def test_upload_json_regular_and_parquet_through_lfs(
+    server: LocalHubServer, api: HfApi, repo: str, without_xet: None
+) -> None:
     table = _parquet_bytes({"model": ["a", "b"], "score": [1.5, 2.5]})
     _upload(api, "runs/r1.json", b'{"score": 1}')
     server.request_log.clear()
     _upload(api, "data/train.parquet", table)
     puts = [p for m, p in server.request_log if m == "PUT"]
-    assert len(puts) == 1 and puts[0].startswith("/_lfs/dataset/")  # basic LFS transfer, not Xet
+    assert len(puts) == 1 and puts[0].startswith("/_lfs/dataset/")  # basic LFS transfer
+    assert not _cas_calls(server)
 
     tree = {e.path: e for e in api.list_repo_tree(repo, repo_type="dataset", recursive=True)}
     assert tree["data/train.parquet"].lfs is not None
@@ -117,19 +131,60 @@ def test_upload_json_regular_and_parquet_through_lfs(server: LocalHubServer, api
     assert not [p for m, p in server.request_log if m == "PUT"]
     assert server.files(repo)["data/copy.parquet"] == table
 
-    # Without report_oids the client cannot tell the file is unchanged: it commits again.
+    # The preupload answer names the oid already there: the client leaves the unchanged file out.
     before = server.commit_count(repo)
     _upload(api, "runs/r1.json", b'{"score": 1}')
-    assert server.commit_count(repo) == before + 1
+    assert server.commit_count(repo) == before
 
 
-def test_lfs_upload_falls_back_from_xet(api: HfApi, repo: str, server: LocalHubServer, monkeypatch) -> None:
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_DISABLE_XET", False)  # client offers "xet" if installed
+def test_lfs_upload_without_xet_puts_then_verifies(
+    api: HfApi, repo: str, server: LocalHubServer, without_xet: None
+) -> None:
     table = _parquet_bytes({"x": [1, 2, 3]})
     server.request_log.clear()
     _upload(api, "data/t.parquet", table)
     assert [m for m, p in server.request_log if p.startswith("/_lfs/")] == ["PUT", "POST"]  # upload + verify
     assert server.files(repo)["data/t.parquet"] == table
+
+
+def test_lfs_upload_goes_through_xet(api: HfApi, repo: str, server: LocalHubServer) -> None:
+    table = _parquet_bytes({"x": list(range(1000)), "y": [i / 7 for i in range(1000)]})
+    blob = bytes(range(256)) * 4000  # about 1 MB, compressible: LZ4 chunks that repeat
+    server.request_log.clear()
+    api.create_commit(
+        repo,
+        [CommitOperationAdd("data/t.parquet", table), CommitOperationAdd("data/blob.bin", blob)],
+        commit_message="xet",
+        repo_type="dataset",
+    )
+    assert ("GET", f"/api/datasets/{repo}/xet-write-token/main") in server.request_log
+    calls = _cas_calls(server)
+    assert ("POST", "/v1/shards") in calls and any(p.startswith("/v1/xorbs/default/") for _, p in calls)
+    assert not [p for _, p in server.request_log if p.startswith("/_lfs/") or p.endswith("/objects/batch")]
+    assert server.files(repo)["data/t.parquet"] == table and server.files(repo)["data/blob.bin"] == blob
+    tree = {e.path: e for e in api.list_repo_tree(repo, "data", repo_type="dataset")}
+    assert tree["data/blob.bin"].lfs is not None and tree["data/blob.bin"].lfs.size == len(blob)
+
+    # The same content again: hf_xet's own dedup finds every chunk, so no xorb is sent.
+    server.request_log.clear()
+    _upload(api, "data/copy.bin", blob)
+    assert not [p for _, p in _cas_calls(server) if p.startswith("/v1/xorbs/")]
+    assert server.files(repo)["data/copy.bin"] == blob
+
+
+def test_cas_calls_need_a_xet_token(api: HfApi, repo: str, server: LocalHubServer) -> None:
+    for token in (None, TOKEN):  # the Hub token is no CAS token
+        request = urllib.request.Request(f"{server.url}{server.cas_path}/v1/shards", data=b"x", method="POST")
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        with pytest.raises(urllib.error.HTTPError) as excinfo:
+            urllib.request.urlopen(request, timeout=10)
+        assert excinfo.value.code == 401
+    with pytest.raises(HfHubHTTPError) as hub_error:  # and a CAS token needs write access
+        HfApi(endpoint=server.url, token="hf_wrong").upload_file(
+            path_or_fileobj=_parquet_bytes({"x": [1]}), path_in_repo="t.parquet", repo_id=repo, repo_type="dataset"
+        )
+    assert hub_error.value.response.status_code == 401
 
 
 def test_download_at_main_and_at_old_commit(api: HfApi, repo: str, server: LocalHubServer, tmp_path: Path) -> None:
@@ -290,7 +345,7 @@ def test_auth(server: LocalHubServer, api: HfApi, repo: str, capfd: pytest.Captu
     assert anonymous.list_repo_files(repo, repo_type="dataset") == [".gitattributes"]  # reads stay public
 
     assert api.whoami()["name"] == "tester"
-    with pytest.raises(requests.HTTPError) as excinfo:  # whoami re-raises a plain HTTPError
+    with pytest.raises(HfHubHTTPError, match="Invalid user token") as excinfo:
         wrong.whoami()
     assert excinfo.value.response.status_code == 401
 
@@ -323,9 +378,9 @@ def test_open_server_without_token_and_seeded_model_repo(tmp_path: Path) -> None
 
 
 def test_subprocess_with_hf_endpoint_datasets_and_unchanged_upload(tmp_path: Path) -> None:
-    """HF_ENDPOINT set before import: ``datasets`` reads hf:// URLs, and with report_oids the
-    client skips an unchanged upload, as with the real Hub."""
-    with LocalHubServer(token=TOKEN, report_oids=True) as server:
+    """HF_ENDPOINT set before import: ``datasets`` reads hf:// URLs, and the client skips an
+    unchanged upload, as with the real Hub."""
+    with LocalHubServer(token=TOKEN) as server:
         api = HfApi(endpoint=server.url, token=TOKEN)
         api.create_repo(REPO, repo_type="dataset")
         _upload(api, "data/train.parquet", _parquet_bytes({"model": ["a", "b"], "kwh": [1.0, 2.0]}))
@@ -343,7 +398,6 @@ def test_subprocess_with_hf_endpoint_datasets_and_unchanged_upload(tmp_path: Pat
         env = {
             **os.environ,
             "HF_ENDPOINT": server.url,
-            "HF_HUB_DISABLE_XET": "1",
             "HF_TOKEN": TOKEN,
             "HF_HOME": str(tmp_path / "hf"),
             "HF_HUB_DISABLE_TELEMETRY": "1",
