@@ -32,8 +32,8 @@ INTRO = (
 )
 THEME = gr.themes.Soft(primary_hue="green", neutral_hue="slate")
 # Table headers break between words only. On a phone the model column takes 38 % of the width and the stars
-# 100 px, so a model, its energy and its stars fit side by side (gradio's column_widths would do it, but in
-# 6.17.3 they make a link in the table need two clicks).
+# 100 px, so a model, its energy and its stars fit side by side. CSS, not gradio's column_widths, which apply
+# at every width (in gradio 6.17.3 they also made a link in the table need two clicks; 6.31 fixed that).
 _PHONE_WIDTHS = {
     "#leaderboard-table .first-column": "38vw",
     "#leaderboard-table [data-col='2'], #leaderboard-table th[data-heading='2']": "100px",  # the stars

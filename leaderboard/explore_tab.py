@@ -12,7 +12,6 @@ from core.store import NotFound
 from leaderboard import detail, plots
 from leaderboard.tab import Controls
 from leaderboard.tables import LATEST, LATEST_QUERY, LeaderboardData, published
-from leaderboard.ui import tables_redrawn
 
 MAX_COMPARED = 6
 
@@ -40,7 +39,6 @@ def build_detail(tab: gr.Tab, data: LeaderboardData, controls: Controls) -> None
         choices = detail.model_choices(data.results.table().frame)
         return gr.update(choices=choices, value=current if current in choices else (choices[0] if choices else None))
 
-    @tables_redrawn
     def show_model(model_id: str | None, release_id: str):
         frame = data.results.table().frame
         if not model_id:
@@ -56,7 +54,6 @@ def build_detail(tab: gr.Tab, data: LeaderboardData, controls: Controls) -> None
             choices=choices, value=choices[0][1] if choices else None
         )
 
-    @tables_redrawn
     def show_result(result_id: str | None, release_id: str):
         if not result_id:
             return "", "", plots.phase_breakdown(pd.DataFrame(columns=["repetition", "phase", "wh"])), None, ""
@@ -119,7 +116,6 @@ def build_compare(tab: gr.Tab, data: LeaderboardData, controls: Controls) -> Non
     def load_models():
         return gr.update(choices=detail.model_choices(data.results.table().frame))
 
-    @tables_redrawn
     def show(chosen: list[str] | None, release_id: str):
         chosen = chosen or []
         if len(chosen) < 2:

@@ -29,7 +29,6 @@ from leaderboard.tables import (
     select_rows,
     spread_callout,
 )
-from leaderboard.ui import tables_redrawn
 
 EMPTY_MESSAGE = (
     "### No results here yet\n"
@@ -150,8 +149,8 @@ def build(demo: gr.Blocks, data: LeaderboardData) -> Controls:
         csv_button = gr.DownloadButton("Download shown table (CSV)", size="sm")
         parquet_button = gr.DownloadButton("Download shown table (parquet)", size="sm")
     with gr.Row():
-        strip = gr.Plot()
-        scatter = gr.Plot()
+        strip = gr.Plot(elem_id="leaderboard-strip")
+        scatter = gr.Plot(elem_id="leaderboard-scatter")
 
     def refresh_choices(release_id: str, hardware_choice: str):
         """Release and hardware choices as the data stands now; keeps the reader's picks when still valid."""
@@ -166,7 +165,6 @@ def build(demo: gr.Blocks, data: LeaderboardData) -> Controls:
             ),
         )
 
-    @tables_redrawn
     def show(task_id, release_id, hardware_choice, class_choice, query, shown_columns):
         view = render(data, task_id, release_id, hardware_choice, class_choice, query, shown_columns)
         datatypes = [DATATYPES.get(column, "str") for column in view.table.columns]

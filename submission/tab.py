@@ -22,7 +22,6 @@ from core.models import RequestStatus
 from core.repos import RecordError, RequestsRepo, ResultsRepo
 from core.settings import Settings
 from core.store import NotFound
-from leaderboard.ui import tables_redrawn
 from submission import vendor
 from submission.open_model import Refused, plan_submission
 from submission.queue import ANONYMOUS, SubmissionQueue
@@ -174,7 +173,6 @@ def build(tab: gr.Tab, portal: Portal) -> None:
     details = gr.Markdown(elem_id="queue-details")
     log_excerpt = gr.Code(label="Log excerpt", language=None, elem_id="queue-log")
 
-    @tables_redrawn
     def load_queue(submitter: str, wanted: str) -> pd.DataFrame:
         return queue_frame(portal.requests.table().frame, submitter=submitter or "", status=wanted)
 
@@ -190,7 +188,6 @@ def build(tab: gr.Tab, portal: Portal) -> None:
     seen_head = gr.State(None)
     submit_event.then(lambda: gr.Timer(active=True), None, follow, api_name=False)
 
-    @tables_redrawn
     def follow_queue(submitter: str, wanted: str, seen: str | None):
         table = portal.requests.table()
         if table.head == seen:
@@ -249,7 +246,6 @@ def _build_vendor_upload(tab: gr.Tab, portal: Portal) -> None:
 
         return _safely(check_and_store)
 
-    @tables_redrawn
     def load_reviews() -> pd.DataFrame:
         return reviews_table(pending_reviews(portal.results))
 

@@ -70,6 +70,9 @@ def test_leaderboard_tabs_class_search_and_release_change_the_table(seeded_app, 
     expect(_cell(page, 0, 2)).to_have_text("★★★★★")
     # class B has one model: flagged in the band summary and in its stars cell
     expect(page.get_by_text("not enough models to rate (every member gets 3 stars)")).to_be_visible()
+    # plotly draws a marker per result, and per result of known size against parameters (only org/llm-big's)
+    expect(page.locator("#leaderboard-strip .js-plotly-plot .point")).to_have_count(4)
+    expect(page.locator("#leaderboard-scatter .js-plotly-plot .point")).to_have_count(1)
     _shot(page, "leaderboard")
 
     page.get_by_label("B", exact=True).check()
@@ -217,7 +220,7 @@ def test_on_a_phone_a_model_its_energy_and_its_stars_fit_side_by_side(seeded_app
 
 
 def test_a_link_in_the_table_opens_on_the_first_click(seeded_app, page):
-    """gradio 6.17.3's column_widths made table links need two clicks: widths are set in CSS instead."""
+    """The label and Hub links answer the first click (gradio 6.17.3's column_widths made them need two)."""
     page.context.route("https://huggingface.co/**", lambda route: route.fulfill(body="the model's Hub page"))
     page.goto(seeded_app.url)
     expect(_cell(page, 0, 0)).to_have_text("org/llm-0", timeout=30_000)
