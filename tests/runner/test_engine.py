@@ -50,6 +50,7 @@ SUCCESSES: dict[str, tuple[str, TaskId, str]] = {  # case: (model, task, dataset
     "automatic_speech_recognition": ("whisper", TaskId.AUTOMATIC_SPEECH_RECOGNITION, "audio"),
 }
 GENERATING = [case for case, (_, task, _) in SUCCESSES.items() if Phase.DECODE in TASKS[task].phases]
+TEXT_GENERATION = [case for case, (_, task, _) in SUCCESSES.items() if task is TaskId.TEXT_GENERATION]
 FORWARD = [case for case, (_, task, _) in SUCCESSES.items() if Phase.FORWARD in TASKS[task].phases]
 # case: (model, expected error class, spec fields), on text classification. Refusals that need no child process
 # of their own are tested in process (test_pipelines.py).
@@ -296,13 +297,14 @@ def test_generating_tasks_count_tokens_and_check_decode(outcomes, case):
     assert config["scenario"]["generate_kwargs"] == {"max_new_tokens": new_tokens, "min_new_tokens": new_tokens}
 
 
-def test_text_generation_is_sized_and_in_half_precision(outcomes):
-    result = _result(outcomes, "text_generation")
+@pytest.mark.parametrize("case", TEXT_GENERATION)
+def test_text_generation_is_sized_and_in_half_precision(outcomes, case):
+    result = _result(outcomes, case)
     assert result.size_class is SizeClass.A
     assert result.settings.precision is Precision.FP16
 
 
-@pytest.mark.parametrize("case", [case for case in GENERATING if case != "text_generation"])
+@pytest.mark.parametrize("case", [case for case in GENERATING if case not in TEXT_GENERATION])
 def test_other_generating_tasks_have_no_size_class_and_run_in_full_precision(outcomes, case):
     result = _result(outcomes, case)
     assert result.size_class is None
