@@ -33,6 +33,7 @@ DEVICES = {"cuda": "GPU", "cpu": "CPU"}
 INSTALL_FIX = "pip install -r runner/requirements.txt (it keeps an installed torch that fits the range)"
 TORCH_FIX = "install a torch>=2.6 first: a CUDA build on a GPU machine, else pip install -r runner/torch-cpu.txt"
 CUDA_TORCH_FIX = "install a CUDA build of torch>=2.6 for this driver (PyTorch's own wheels), then rerun"
+TORCHVISION_FIX = "install the torchvision build made for this torch (PyTorch's own wheels, the same CUDA version)"
 DRIVER_FIX = "install the NVIDIA driver (NVML is its libnvidia-ml.so); in a container, expose the GPUs to it"
 
 
@@ -117,6 +118,18 @@ def torch_build_check(device: str) -> Check:
     return Check("torch build", available, detail, "" if available else fix)
 
 
+def torchvision_check() -> Check:
+    """transformers 5 processes images with torchvision and falls back to PIL without it (another
+    preprocessing, so other preprocess energy), and some processors need it (Qwen3-VL's, which Qwen-Image 2.1
+    uses). So a GPU run needs it. A torchvision built for another torch fails on import (torchvision::nms)."""
+    try:
+        import torchvision
+    except Exception as err:  # not installed, or built for another torch or CUDA
+        reason = next(iter(str(err).splitlines()), "") or type(err).__name__
+        return Check("torchvision", False, f"does not load: {reason}", TORCHVISION_FIX)
+    return Check("torchvision", True, torchvision.__version__)
+
+
 def nvidia_smi_check() -> Check:
     """CodeCarbon and optimum-benchmark tell an NVIDIA machine by running nvidia-smi: without it, no GPU energy."""
     found = shutil.which("nvidia-smi")
@@ -179,6 +192,8 @@ def checks(device: str, requirements_file: Path = REQUIREMENTS) -> list[Check]:
     if any(c.name == "torch" and c.ok for c in found):
         found.append(torch_build_check(device))
     if device == "cuda":
+        if any(c.name == "torch" and c.ok for c in found):
+            found.append(torchvision_check())
         found.extend([nvidia_smi_check(), *nvml_checks()])
     return found
 

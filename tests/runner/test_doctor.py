@@ -8,6 +8,7 @@ import subprocess
 import sys
 from importlib import metadata
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from packaging.requirements import Requirement
@@ -33,7 +34,9 @@ def test_on_a_machine_without_a_gpu_a_gpu_run_is_not_ready_and_the_fixes_are_nam
     assert any(line.startswith("MISSING  NVML: NVML cannot start") for line in lines)
     assert any(line.startswith("MISSING  torch build: CPU build, torch.cuda.is_available() = False") for line in lines)
     assert f"         fix: {doctor.DRIVER_FIX}" in lines
-    assert lines[-1] == "NOT ready for a GPU run: 3 missing"
+    torchvision = next(line for line in lines if line.split()[1:2] == ["torchvision:"])
+    assert torchvision.startswith("MISSING  torchvision: does not load: ") or torchvision.startswith("OK ")
+    assert lines[-1] == f"NOT ready for a GPU run: {3 + torchvision.startswith('MISSING')} missing"
 
 
 def test_a_cpu_run_needs_only_the_python_and_the_pins_which_this_machine_has():
@@ -104,6 +107,15 @@ def test_the_torch_build_matters_only_for_a_gpu_run():
     assert doctor.torch_build_check("cpu").ok
     gpu = doctor.torch_build_check("cuda")
     assert (gpu.ok, gpu.fix) == (False, doctor.CUDA_TORCH_FIX)
+
+
+def test_a_gpu_run_needs_a_torchvision_that_loads_beside_this_torch(monkeypatch):
+    monkeypatch.setitem(sys.modules, "torchvision", None)  # what import does for a package that is not there
+    missing = doctor.torchvision_check()
+    assert (missing.ok, missing.fix) == (False, doctor.TORCHVISION_FIX)
+    assert missing.detail.startswith("does not load: import of torchvision halted")
+    monkeypatch.setitem(sys.modules, "torchvision", SimpleNamespace(__version__="0.29.1"))
+    assert doctor.torchvision_check() == doctor.Check("torchvision", True, "0.29.1")
 
 
 def _with_mig(fake, mig: int):
