@@ -15,7 +15,7 @@ from fastapi import FastAPI
 
 from core.repos import RequestsRepo, ResultsRepo
 from core.settings import Settings, hub_api, load_settings
-from core.store import open_stores
+from core.store import open_stores, open_uploads
 from label import routes as label_routes
 from label import tab as label_tab
 from leaderboard import explore_tab, impact_tab
@@ -80,7 +80,9 @@ def create_app(settings: Settings) -> FastAPI:
     stores = open_stores(settings)
     results = ResultsRepo(stores.results)
     data = LeaderboardData(results)
-    portal = submission_tab.Portal(settings, RequestsRepo(stores.requests), results, hub_api(settings))
+    portal = submission_tab.Portal(
+        settings, RequestsRepo(stores.requests), results, hub_api(settings), open_uploads(settings)
+    )
     app = FastAPI(title=TITLE)
     label_routes.register(app, data, settings)
     # Uploads far over the vendor-archive limit are cut off by gradio itself, before they fill the disk;

@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 import shutil
 import stat
+import struct
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -17,7 +19,9 @@ from pathlib import Path, PurePosixPath
 _CHUNK = 1 << 16
 MAX_DEPTH = 32
 MAX_NAME_CHARS = 1024
-_EOCD = b"PK\x05\x06"  # end of central directory: its entry count is read before zipfile parses anything
+_CENTRAL_HEADER = struct.Struct(zipfile.structCentralDir)
+_CENTRAL_SIGNATURE = zipfile.stringCentralDir
+_CENTRAL_LENGTHS = (zipfile._CD_FILENAME_LENGTH, zipfile._CD_EXTRA_FIELD_LENGTH, zipfile._CD_COMMENT_LENGTH)
 # Archives inside the archive are refused: they would escape every limit below.
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".jar", ".whl")
 ARCHIVE_MAGIC = (
@@ -60,6 +64,14 @@ def _unsafe_path(name: str) -> str | None:
     return None
 
 
+def _name_key(name: str) -> str:
+    """One key per file a name becomes once unpacked: `./x`, `a//x`, `X` and `x`, and the composed and
+    decomposed or compatibility forms of one name (`é` and `e` + U+0301, `ﬁ` and `fi`), on a file system
+    that folds case or normalises Unicode (macOS, Windows)."""
+    path = PurePosixPath(name).as_posix()
+    return unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", path).casefold())
+
+
 def check_members(archive: zipfile.ZipFile, limits: ArchiveLimits, label: str) -> list[zipfile.ZipInfo]:
     """The archive's file members, after the checks that need no decompression."""
     members = archive.infolist()
@@ -83,7 +95,7 @@ def check_members(archive: zipfile.ZipFile, limits: ArchiveLimits, label: str) -
             continue
         if name.lower().endswith(ARCHIVE_SUFFIXES):
             raise ArchiveError(f"{label}: member {name!r} is an archive; upload one zip of the run folder, unnested")
-        key = PurePosixPath(name).as_posix().casefold()  # `./x`, `a//x`, `X` and `x` are one file once unpacked
+        key = _name_key(name)
         if key in seen:
             raise ArchiveError(f"{label}: member {name!r} appears twice (names differing only in case or form)")
         seen.add(key)
@@ -104,9 +116,8 @@ def extract_zip(archive: Path, into: Path, limits: ArchiveLimits | None = None) 
         raise ArchiveError(f"{label} is {size:,} bytes; the limit is {limits.max_archive_bytes:,}")
     if not zipfile.is_zipfile(archive):
         raise ArchiveError(f"{label} is not a zip archive")
-    entries = _declared_entries(archive)
-    if entries is not None and entries > limits.max_files:
-        raise ArchiveError(f"{label} holds {entries} entries; at most {limits.max_files} are accepted")
+    if _counted_entries(archive, limits.max_files) > limits.max_files:
+        raise ArchiveError(f"{label} holds more than {limits.max_files} entries, the most accepted")
     # The whole archive may expand at most max_ratio times, whatever its members declare about themselves.
     expansion_cap = max(size, 1) * limits.max_ratio
     try:
@@ -125,19 +136,32 @@ def extract_zip(archive: Path, into: Path, limits: ArchiveLimits | None = None) 
         ) from None
 
 
-def _declared_entries(archive: Path) -> int | None:
-    """The entry count of the end-of-central-directory record, read before zipfile parses the directory
-    (a million tiny entries cost seconds and hundreds of MB to parse). None when it cannot be read."""
+def _counted_entries(archive: Path, limit: int) -> int:
+    """The entries of the central directory, counted by walking it as zipfile will, and stopping at
+    `limit + 1`: the end record's own count may lie, or be zip64's 0xFFFF, and parsing a million tiny
+    entries costs zipfile seconds and hundreds of MB before any check could run."""
     with archive.open("rb") as stream:
-        stream.seek(0, 2)
-        tail_size = min(stream.tell(), 22 + 65535)
-        stream.seek(-tail_size, 2)
-        tail = stream.read()
-    at = tail.rfind(_EOCD)
-    if at < 0 or len(tail) < at + 12:
-        return None
-    entries = int.from_bytes(tail[at + 10 : at + 12], "little")
-    return None if entries == 0xFFFF else entries  # 0xFFFF: a zip64 archive, counted by zipfile itself
+        end = zipfile._EndRecData(stream)  # zipfile's own reading of the end record, zip64 included
+        if not end:
+            raise ArchiveError(f"{archive.name} is not a zip archive")
+        size_cd, offset_cd = end[zipfile._ECD_SIZE], end[zipfile._ECD_OFFSET]
+        start = end[zipfile._ECD_LOCATION] - size_cd  # where zipfile seeks, for a zip with data prepended too
+        if end[zipfile._ECD_SIGNATURE] == zipfile.stringEndArchive64:
+            start -= zipfile.sizeEndCentDir64 + zipfile.sizeEndCentDir64Locator
+        if start < 0 or offset_cd < 0:
+            raise ArchiveError(f"{archive.name} is damaged: its central directory lies outside the file")
+        stream.seek(start)
+        count = walked = 0
+        while walked < size_cd and count <= limit:
+            header = stream.read(_CENTRAL_HEADER.size)
+            if len(header) != _CENTRAL_HEADER.size or not header.startswith(_CENTRAL_SIGNATURE):
+                break  # zipfile refuses the archive itself, with its own message
+            fields = _CENTRAL_HEADER.unpack(header)
+            variable = sum(fields[field] for field in _CENTRAL_LENGTHS)  # name, extra field, comment
+            stream.seek(variable, 1)
+            walked += _CENTRAL_HEADER.size + variable
+            count += 1
+    return count
 
 
 def _extract_member(

@@ -20,8 +20,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pydantic import BaseModel, ValidationError
 
-from core.models import Release, Request, Result
+from core.catalog import Precision, SizeClass, TaskId
+from core.fingerprint import fingerprint, measured_values
+from core.models import Release, Request, RequestStatus, Result, ReviewStatus, Source
 from core.store import NotFound, Operation, Put, Store
+from core.store.base import check_path
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +84,9 @@ class _RecordRepo(Generic[RecordT]):
     model: ClassVar[type]
     index_path: ClassVar[str]
     columns: ClassVar[dict[str, pa.DataType]]
+    # Columns a row cannot be shown or served without, and the values each may take (None: any but null;
+    # a set holding None: null too).
+    required: ClassVar[dict[str, frozenset[str | None] | None]] = {"id": None, "path": None}
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -104,10 +110,11 @@ class _RecordRepo(Generic[RecordT]):
     # Reading
 
     def table(self) -> Table:
-        """The index at the current head; read from the store only when the head has moved."""
-        head = self.store.head()
+        """The index at the current head (inside a transaction, its parent); read only when that moved."""
+        head = self.store.pinned() or self.store.head()
         if self._cache is None or self._cache[0] != head:
-            table = self._validated(self._read_index())
+            with self.store.at(head):  # the index of that very commit, which the cache is keyed by
+                table = self._validated(self._read_index())
             table.head = head
             self._cache = (head, table)
         return self._cache[1]
@@ -123,19 +130,41 @@ class _RecordRepo(Generic[RecordT]):
         return pa.schema(self.columns).empty_table().to_pandas()
 
     def _validated(self, frame: pd.DataFrame) -> Table:
+        """The usable rows; a row that lacks an id or a path, or has a value no view knows, is skipped and
+        reported (logged with its path): one bad row never stops the queue or a page."""
         missing = set(self.columns) - set(frame.columns)
         if missing:
             problem = f"{self.index_path}: missing columns {sorted(missing)}; run `python -m leaderboard rebuild-index`"
             return Table(self._empty_frame(), [problem])
-        return Table(frame)
+        bad = pd.Series(False, index=frame.index)
+        problems = []
+        for column, allowed in self.required.items():
+            values = frame[column]
+            if allowed is None:
+                wrong = values.isna()
+            else:
+                wrong = ~values.isin([value for value in allowed if value is not None])
+                if None in allowed:
+                    wrong &= values.notna()
+            if column == "path":
+                wrong |= ~values.map(_is_repo_path).astype(bool)
+            for row, value in values.loc[wrong & ~bad].items():
+                where = frame.at[row, "path"] if _is_repo_path(frame.at[row, "path"]) else f"row {row}"
+                problems.append(f"{self.index_path}: {where}: {column} is {value!r}, not a usable value")
+            bad |= wrong
+        for problem in problems:
+            logger.warning("skipping index row: %s", problem)
+        return Table(frame.loc[~bad].reset_index(drop=True), problems)
 
     def get(self, record_id: str) -> RecordT:
-        frame = self.table().frame
-        rows = frame.loc[frame["id"] == record_id, "path"]
+        table = self.table()
+        rows = table.frame.loc[table.frame["id"] == record_id, "path"]
         if rows.empty:
             raise NotFound(f"no record with id {record_id!r}")
         path = rows.iloc[0]
-        return parse_record(self.model, self.store.read(path), path=path)
+        with self.store.at(table.head):  # the record as of the index that named it
+            data = self.store.read(path)
+        return parse_record(self.model, data, path=path)
 
     def load(self, paths: Iterable[str]) -> Loaded[RecordT]:
         """Read record files; a bad one is reported and skipped, never breaks the others."""
@@ -239,6 +268,18 @@ class _RecordRepo(Generic[RecordT]):
 _TIMESTAMP = pa.timestamp("us", tz="UTC")
 
 
+def _is_repo_path(path: object) -> bool:
+    try:
+        check_path(path)  # type: ignore[arg-type]
+    except (ValueError, TypeError, AttributeError):
+        return False
+    return True
+
+
+def _values(*enums: type) -> frozenset[str | None]:
+    return frozenset(member.value for enum in enums for member in enum)  # type: ignore[attr-defined]
+
+
 class RequestsRepo(_RecordRepo[Request]):
     model = Request
     index_path = "index/requests.parquet"
@@ -259,6 +300,16 @@ class RequestsRepo(_RecordRepo[Request]):
         "result_id": pa.string(),
         "worker_id": pa.string(),
         "lease_expires_at": _TIMESTAMP,
+    }
+    required: ClassVar[dict[str, frozenset[str | None] | None]] = {
+        "id": None,
+        "path": None,
+        "model_id": None,
+        "submitted_at": None,
+        "status": _values(RequestStatus),
+        "task": _values(TaskId),
+        "precision": _values(Precision),
+        "source": _values(Source),
     }
 
     @classmethod
@@ -328,6 +379,27 @@ class ResultsRepo(_RecordRepo[Result]):
         "cpu_method": pa.string(),
         "ram_method": pa.string(),
         "logs_path": pa.string(),
+        # core.fingerprint's keys of the measured windows, and who attested a vendor upload, when: what the
+        # upload checks compare with every stored result, from the index alone.
+        "fingerprint": pa.string(),
+        "measured_values": pa.string(),
+        "attested_by": pa.string(),
+        "attested_at": _TIMESTAMP,
+    }
+    # Columns added after indexes were first written: an older index reads with them empty (its writes keep
+    # working) until `python -m leaderboard rebuild-index` or `python -m submission move-vendor-logs`.
+    added_columns: ClassVar[tuple[str, ...]] = ("fingerprint", "measured_values", "attested_by", "attested_at")
+    required: ClassVar[dict[str, frozenset[str | None] | None]] = {
+        "id": None,
+        "path": None,
+        "model_id": None,
+        "hardware": None,
+        "measured_at": None,
+        "task": _values(TaskId),
+        "precision": _values(Precision),
+        "source": _values(Source),
+        "review": _values(ReviewStatus),
+        "size_class": _values(SizeClass) | {None},
     }
 
     @classmethod
@@ -374,7 +446,24 @@ class ResultsRepo(_RecordRepo[Result]):
             "cpu_method": record.energy_methods.cpu.value,
             "ram_method": record.energy_methods.ram.value,
             "logs_path": record.logs_path,
+            "fingerprint": fingerprint(record),
+            "measured_values": measured_values(record),
+            "attested_by": record.attestation.attested_by if record.attestation else None,
+            "attested_at": record.attestation.attested_at if record.attestation else None,
         }
+
+    def _read_index(self) -> pd.DataFrame:
+        frame = super()._read_index()
+        missing = [column for column in self.added_columns if column not in frame.columns]
+        if missing:
+            logger.warning(
+                "%s predates columns %s; run `python -m leaderboard rebuild-index`", self.index_path, missing
+            )
+            empty = pa.schema({column: self.columns[column] for column in missing}).empty_table().to_pandas()
+            frame = frame.assign(
+                **{column: pd.Series([None] * len(frame), dtype=empty[column].dtype) for column in missing}
+            )
+        return frame
 
     def _validated(self, frame: pd.DataFrame) -> Table:
         table = super()._validated(frame)
@@ -394,9 +483,17 @@ class ResultsRepo(_RecordRepo[Result]):
         return f"releases/{release_id}.json"
 
     def release_ids(self) -> list[str]:
-        """The cut releases, oldest first by cut time: names like "2026-5" and "2026-11" do not sort as text."""
-        ids = [path.removeprefix("releases/").removesuffix(".json") for path in self.store.list("releases")]
-        return sorted(ids, key=lambda release_id: (self.release(release_id).cut_at, release_id))
+        """The cut releases, oldest first by cut time: names like "2026-5" and "2026-11" do not sort as text.
+
+        An unreadable release file is skipped and logged: the others, and every page, stay served."""
+        cut_at = {}
+        for path in self.store.list("releases"):
+            release_id = path.removeprefix("releases/").removesuffix(".json")
+            try:
+                cut_at[release_id] = self.release(release_id).cut_at
+            except (RecordError, NotFound) as err:
+                logger.warning("skipping release: %s", err)
+        return sorted(cut_at, key=lambda release_id: (cut_at[release_id], release_id))
 
     def release(self, release_id: str) -> Release:
         """A cut release; kept once read, since a cut release never changes (labels ask for it often)."""

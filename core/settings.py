@@ -15,6 +15,8 @@ from huggingface_hub.utils import HFValidationError, httpx, validate_repo_id
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from core.hub_http import DEFAULT_TIMEOUT_S, set_default_timeout
+
 # What the Hub client raises when the Hub fails or cannot be reached. huggingface_hub 1.x+ is built
 # on httpx (`huggingface_hub.utils.httpx`, whatever its package is called): HfHubHTTPError and the
 # transport errors (ConnectError, timeouts) are httpx.HTTPError, and the latter no longer OSError,
@@ -32,9 +34,16 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default=Path("data"), description="Local store: holds requests/ and results/.")
     requests_repo: str | None = Field(default=None, description="Hub dataset repo id of the requests.")
     results_repo: str | None = Field(default=None, description="Hub dataset repo id of the results.")
+    uploads_repo: str | None = Field(
+        default=None,
+        description="Hub dataset repo id of the vendor uploads (raw logs, full reports): private, never public.",
+    )
     hub_endpoint: str = "https://huggingface.co"
     hf_token: SecretStr | None = Field(default=None, validation_alias=AliasChoices("AIES_HF_TOKEN", "HF_TOKEN"))
     cache_dir: Path = Field(default=Path(".cache/aies"), description="Hub backend: download cache.")
+    hub_timeout_s: float = Field(
+        default=DEFAULT_TIMEOUT_S, gt=0, description="Seconds a Hub call may go without progress before it fails."
+    )
     local_worker: bool = Field(default=True, description="Local store: run a benchmark worker beside the app.")
     worker_device: Literal["cpu", "cuda"] = Field(default="cpu", description="Device of the local worker.")
     public_url: str = Field(
@@ -51,6 +60,7 @@ class Settings(BaseSettings):
     )
     daily_submission_limit: int = Field(default=5, ge=1, description="Open-model submissions per user per 24 h.")
     vendor_archive_max_mb: float = Field(default=50.0, gt=0, description="Largest vendor log archive accepted.")
+    daily_upload_limit: int = Field(default=5, ge=1, description="Vendor uploads stored per user per 24 h.")
 
     @property
     def models_dir(self) -> Path:
@@ -60,8 +70,10 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _hub_needs_repos(self) -> Settings:
         if self.backend == "hub":
-            for name in ("requests_repo", "results_repo"):
+            for name in ("requests_repo", "results_repo", "uploads_repo"):
                 repo_id = getattr(self, name)
+                if not repo_id and name == "uploads_repo":  # the app's alone: core.store.open_uploads asks for it
+                    continue
                 if not repo_id:
                     raise ValueError(f"AIES_{name.upper()} must be set when AIES_BACKEND is 'hub'")
                 try:
@@ -74,7 +86,9 @@ class Settings(BaseSettings):
 
 
 def hub_api(settings: Settings) -> HfApi:
-    """The Hub client for model metadata and downloads (the token stays inside it)."""
+    """The Hub client for model metadata and downloads (the token stays inside it); every call of the
+    process gets the configured timeout."""
+    set_default_timeout(settings.hub_timeout_s)
     token = settings.hf_token.get_secret_value() if settings.hf_token else None
     return HfApi(endpoint=settings.hub_endpoint, token=token)
 

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import html
-import re
 from urllib.parse import quote, urlsplit
 
+from core.markup import md_text
 from label.content import LabelData, describe
 from label.layout import HEIGHT, WIDTH
-
-# Characters that Markdown would read as syntax inside an image's alt text; a backslash makes them literal.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>&~|!])")
 
 
 def model_card_snippet(data: LabelData, *, image_url: str, entry_url: str) -> tuple[str, str]:
@@ -29,8 +26,7 @@ def model_card_snippet(data: LabelData, *, image_url: str, entry_url: str) -> tu
     """
     image, entry = _checked_url(image_url, "image_url"), _checked_url(entry_url, "entry_url")
     alt = describe(data)
-    markdown_alt = _MARKDOWN_SPECIAL.sub(r"\\\1", alt)
-    markdown = f"[![{markdown_alt}](<{_markdown_url(image)}>)](<{_markdown_url(entry)}>)"
+    markdown = f"[![{md_text(alt)}](<{_markdown_url(image)}>)](<{_markdown_url(entry)}>)"
     html_snippet = (
         f'<a href="{html.escape(entry)}"><img src="{html.escape(image)}" alt="{html.escape(alt)}" '
         f'width="{WIDTH}" height="{HEIGHT}"></a>'

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Annotated
 
 import gradio as gr
 import pandas as pd
+from pydantic import TypeAdapter, ValidationError
 
 from core.catalog import TASKS, TaskId
-from core.models import ReviewStatus, Source
+from core.markup import md_text, one_line
+from core.models import Release, ReviewStatus, Source
 from core.settings import Settings
 from core.store import NotFound
 from label.content import LabelData
@@ -17,6 +20,7 @@ from leaderboard.tables import LATEST, LATEST_QUERY, LeaderboardData, labelled, 
 
 NOT_RATED = "Not rated yet"
 _FILES = Path(tempfile.gettempdir()) / "aies-labels"
+RELEASE_ID = TypeAdapter(Annotated[str, Release.model_fields["id"]])
 
 
 def label_for(data: LeaderboardData, result_id: str, release_id: str | None, leaderboard_url: str) -> LabelData:
@@ -38,14 +42,19 @@ def label_for(data: LeaderboardData, result_id: str, release_id: str | None, lea
         release_id = releases[-1] if releases else None
     stars, scored, too_few = None, NOT_RATED, False
     if release_id is not None:
+        try:
+            RELEASE_ID.validate_python(release_id)
+        except ValidationError:
+            raise NotFound("no release with such a name") from None
         release = data.results.release(release_id)
         stars = release.stars.get(result_id)
         if stars is not None:
             scored = f"{release.cut_at:%B %Y}"
             too_few = any(p.band_edges_wh is None for p in release.populations if result_id in p.result_ids)
-    hardware = row["hardware"] if row["gpu_count"] <= 1 else f"{row['gpu_count']} × {row['hardware']}"
+    # Stored names are outside text: shown plain, on one line, whatever control characters they hold.
+    hardware = one_line(row["hardware"] if row["gpu_count"] <= 1 else f"{row['gpu_count']} × {row['hardware']}")
     return LabelData(
-        model_id=row["model_id"],
+        model_id=one_line(row["model_id"]),
         task_name=TASKS[TaskId(row["task"])].display_name,
         hardware=hardware,
         energy_wh=float(row["score_wh"]),
@@ -90,7 +99,9 @@ def build(tab: gr.Tab, data: LeaderboardData, settings: Settings) -> None:
         frame = data.results.table().frame
         shown = labelled(frame)
         rows = shown.loc[shown["task"] == task_id].sort_values("model_id")
-        choices = [(f"{r.model_id} · {r.hardware} · {significant(r.score_wh):g} Wh", r.id) for r in rows.itertuples()]
+        choices = [
+            (f"{r.model_id} · {one_line(r.hardware)} · {significant(r.score_wh):g} Wh", r.id) for r in rows.itertuples()
+        ]
         releases = [*reversed(data.results.release_ids()), LATEST]
         return (
             gr.update(choices=choices, value=choices[0][1] if choices else None),
@@ -103,7 +114,7 @@ def build(tab: gr.Tab, data: LeaderboardData, settings: Settings) -> None:
         try:
             content = label_for(data, result_id, release_id, settings.public_url)
         except NotFound as err:
-            return None, None, None, f"⚠️ {err}", "", ""
+            return None, None, None, f"⚠️ {md_text(err)}", "", ""
         _FILES.mkdir(exist_ok=True)
         stem = f"ai-energy-score-{result_id}-{LATEST_QUERY if release_id in (None, LATEST) else release_id}"
         png_path, svg_path = _FILES / f"{stem}.png", _FILES / f"{stem}.svg"
@@ -115,7 +126,7 @@ def build(tab: gr.Tab, data: LeaderboardData, settings: Settings) -> None:
         if release_id == LATEST:
             note = "The latest stars are provisional, so this label says *Not rated yet*: pick a release for stars."
         elif content.stars is None:
-            note = f"This result is not rated in release {release_id}: the label says so."
+            note = f"This result is not rated in release {md_text(release_id)}: the label says so."
         else:
             note = ""
         return str(png_path), str(png_path), str(svg_path), note, md, html

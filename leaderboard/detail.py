@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from core.catalog import TASKS, TaskId
+from core.markup import md_code, md_message, md_text, one_line
 from core.models import REFERENCE_GPU, Result
 from leaderboard.tables import published, rating_text, significant
 
@@ -32,10 +33,11 @@ def model_results(results: pd.DataFrame, rated: pd.DataFrame, model_id: str) -> 
             "Energy (Wh / 1k queries)": [significant(v) for v in rows["score_wh"]],
             "Stars": [rating(i) for i in rows["id"]],
             "Class": rows["size_class"].fillna("—").to_numpy(),
-            "Hardware": rows["hardware"].to_numpy(),
+            "Hardware": [one_line(hardware) for hardware in rows["hardware"]],
             "Measured": rows["measured_at"].dt.strftime("%Y-%m-%d").to_numpy(),
             "Valid": [
-                "yes" if v else f"no: {why}" for v, why in zip(rows["valid"], rows["failed_checks"], strict=True)
+                "yes" if v else one_line(f"no: {why}")
+                for v, why in zip(rows["valid"], rows["failed_checks"], strict=True)
             ],
         }
     )
@@ -79,28 +81,32 @@ def checks_markdown(result: Result) -> str:
     if not result.checks:
         return "No validity checks were recorded for this result."
     lines = [
-        f"- {'✔ passed' if c.passed else '✘ failed'}: **{c.name}**" + (f": {c.detail}" if c.detail else "")
+        f"- {'✔ passed' if c.passed else '✘ failed'}: **{md_text(c.name)}**"
+        + (f": {md_message(c.detail)}" if c.detail else "")
         for c in result.checks
     ]
     return "**Validity checks**\n" + "\n".join(lines)
 
 
 def result_facts(result: Result) -> str:
-    """A short markdown summary of how the result was obtained."""
+    """A short markdown summary of how the result was obtained; every stored text in it is shown literally."""
     cv = f"{result.score_cv * 100:.2f} %" if result.score_cv is not None else "n/a (one repetition)"
-    software = ", ".join(f"{name} {version}" for name, version in sorted(result.software.items()))
-    settings = result.settings
+    software = ", ".join(f"{md_text(name)} {md_text(version)}" for name, version in sorted(result.software.items()))
+    settings, hardware = result.settings, result.hardware
+    dataset = md_text(settings.dataset) + (
+        f" (revision {md_code(settings.dataset_revision)})" if settings.dataset_revision else ""
+    )
     return "\n".join(
         [
-            f"**{result.model_id}** on **{TASKS[result.task].display_name}**"
+            f"**{md_text(result.model_id)}** on **{TASKS[result.task].display_name}**"
             + (f" (class {result.size_class})" if result.size_class else ""),
             f"- Score: **{significant(result.score_wh):g} Wh** per 1,000 queries "
             f"({result.score_component.upper()} energy, mean of {len(result.repetitions)} repetitions; "
             f"coefficient of variation {cv}; full precision in the downloads)",
-            f"- Hardware: {result.hardware.gpu_count} × {result.hardware.gpu_name}"
-            + (f", driver {result.hardware.driver}" if result.hardware.driver else "")
-            + (f", CUDA {result.hardware.cuda}" if result.hardware.cuda else ""),
-            f"- Settings: {settings.samples} samples of {settings.dataset}, batch size {settings.batch_size}, "
+            f"- Hardware: {hardware.gpu_count} × {md_text(hardware.gpu_name)}"
+            + (f", driver {md_text(hardware.driver)}" if hardware.driver else "")
+            + (f", CUDA {md_text(hardware.cuda)}" if hardware.cuda else ""),
+            f"- Settings: {settings.samples} samples of {dataset}, batch size {settings.batch_size}, "
             f"{settings.precision.value}, {settings.warmup_runs} warm-up runs"
             + (", random weights" if settings.random_weights else ""),
             f"- Software: {software}" if software else "- Software: not recorded",
@@ -140,7 +146,7 @@ def compare(rated: pd.DataFrame, results: pd.DataFrame, models: list[str]) -> pd
                 rating = rating_text(int(row["stars"]), bool(row["rateable_population"]))
             else:
                 rating = _why_unrated(row)
-            hardware = "" if row["hardware"] == REFERENCE_GPU else f" ({row['hardware']})"
+            hardware = "" if row["hardware"] == REFERENCE_GPU else f" ({one_line(row['hardware'])})"
             cells[row["task"]] = f"{significant(row['score_wh']):g} Wh · {rating}{hardware}"
         table[model] = [cells.get(task, "—") for task in table.index]
     return table.loc[(table[models] != "—").any(axis=1)].reset_index(drop=True) if models else table.iloc[0:0]

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import gradio as gr
 import pandas as pd
 import plotly.graph_objects as go
 
 from core.catalog import TASKS, TaskId
+from core.markup import md_text, one_line
 from core.repos import RecordError
 from core.store import NotFound
 from leaderboard import detail, plots
@@ -17,9 +20,8 @@ MAX_COMPARED = 6
 
 
 def _result_label(row: pd.Series) -> str:
-    return (
-        f"{TASKS[TaskId(row['task'])].display_name} · {row['hardware']} · {row['measured_at']:%Y-%m-%d} · {row['id']}"
-    )
+    task = TASKS[TaskId(row["task"])].display_name
+    return f"{task} · {one_line(row['hardware'])} · {row['measured_at']:%Y-%m-%d} · {row['id']}"
 
 
 def build_detail(tab: gr.Tab, data: LeaderboardData, controls: Controls) -> None:
@@ -60,12 +62,12 @@ def build_detail(tab: gr.Tab, data: LeaderboardData, controls: Controls) -> None
         try:
             result = data.results.get(result_id)
         except (NotFound, RecordError) as err:
-            return f"⚠️ This result could not be read: {err}", "", None, None, ""
-        release_query = f"?release={LATEST_QUERY if release_id == LATEST else release_id}"
+            return f"⚠️ This result could not be read: {md_text(err)}", "", None, None, ""
+        release_query = f"?release={quote(LATEST_QUERY if release_id == LATEST else release_id, safe='')}"
         if result.is_valid:
             label_links = (
-                f"**Label** ({release_id}): [PNG](/labels/{result_id}.png{release_query}) · "
-                f"[SVG](/labels/{result_id}.svg{release_query})"
+                f"**Label** ({md_text(release_id)}): [PNG](/labels/{quote(result_id, safe='')}.png{release_query}) · "
+                f"[SVG](/labels/{quote(result_id, safe='')}.svg{release_query})"
             )
         else:
             label_links = "**No label:** this measurement failed its validity checks (below)."
@@ -125,7 +127,7 @@ def build_compare(tab: gr.Tab, data: LeaderboardData, controls: Controls) -> Non
             rated = data.view(release_id).frame
         except NotFound:
             rated = frame.iloc[0:0]
-        note = f"Stars from **{release_id}** (choose the release on the Leaderboard tab)."
+        note = f"Stars from **{md_text(release_id)}** (choose the release on the Leaderboard tab)."
         return note, detail.compare(rated, frame, chosen), compare_figure(rated, frame, chosen)
 
     tab.select(load_models, None, models)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from core.catalog import TASKS, TaskId
+from core.markup import md_code, md_text
 from core.store import NotFound
 from leaderboard.impact import GRID_PRESETS, REGION_FACTORS, ImpactError, equivalents, impact, parse_inputs
 from leaderboard.tab import Controls
@@ -19,7 +20,7 @@ def impact_markdown(**values: object) -> str:
         inputs = parse_inputs(**values)
         day, year = impact(inputs, days=1), impact(inputs, days=365)
     except ImpactError as err:
-        return f"⚠️ **{err}**"
+        return f"⚠️ **{md_text(err)}**"  # it quotes what was typed
     rows = [
         ("Server energy (IT)", "kWh", day.it_kwh, year.it_kwh),
         ("Facility energy (× PUE)", "kWh", day.facility_kwh, year.facility_kwh),
@@ -77,7 +78,7 @@ def build(tab: gr.Tab, data: LeaderboardData, controls: Controls) -> None:
         frame = data.results.table().frame
         row = frame.loc[frame["id"] == result_id]
         if row.empty:
-            return f"⚠️ **Result {result_id} is no longer in the store.**"
+            return f"⚠️ **Result {md_code(result_id)} is no longer in the store.**"
         row = row.iloc[0]
         return impact_markdown(
             gpu_wh_per_1k=float(row["gpu_wh"]),

@@ -13,6 +13,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from core.catalog import SIZE_CLASS_ABOUT, TASKS, TaskId
+from core.markup import md_text
 from core.store import NotFound
 from leaderboard import plots
 from leaderboard.tables import (
@@ -92,7 +93,14 @@ def render(
     except NotFound as err:
         empty = pd.DataFrame(columns=["Model"])
         return TaskView(
-            f"**{err}**", "", "", empty, None, None, plots.energy_by_stars(empty), plots.energy_vs_parameters(empty)
+            f"**{md_text(err)}**",
+            "",
+            "",
+            empty,
+            None,
+            None,
+            plots.energy_by_stars(empty),
+            plots.energy_vs_parameters(empty),
         )
     if not TASKS[TaskId(task)].has_size_classes:  # the class picked on the text-generation tab stays there
         size_class = ALL_CLASSES

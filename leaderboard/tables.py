@@ -9,9 +9,11 @@ import math
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 import pandas as pd
 
+from core.markup import md_hub_link, md_text, one_line
 from core.models import REFERENCE_GPU, ReviewStatus, Source
 from core.releases import LATEST_RELEASE_ID, build_release, rated_results
 from core.repos import ResultsRepo
@@ -21,7 +23,6 @@ LATEST_QUERY = LATEST_RELEASE_ID  # how a label link names the latest view: its 
 ALL_HARDWARE = "All hardware"
 REFERENCE_HARDWARE = "NVIDIA H100 80GB (reference)"
 ALL_CLASSES = "All classes"
-HUB_URL = "https://huggingface.co"
 
 # Displayed column → what it shows. The first ones are always shown; the rest can be toggled.
 ALWAYS_SHOWN = ["Model", "Energy (Wh / 1k queries)", "Stars"]
@@ -168,14 +169,18 @@ def _marked(rows: pd.DataFrame, component: str) -> list[str]:
 def _model_cell(model_id: str, source: str) -> str:
     """A Hub link for open models; a vendor's model is not on the Hub, and its figures are self-measured."""
     if source == Source.VENDOR.value:
-        return f"{model_id} (vendor-measured)"
-    return f"[{model_id}]({HUB_URL}/{model_id})"
+        return f"{md_text(model_id)} (vendor-measured)"
+    return md_hub_link(model_id)
+
+
+def _label_cell(result_id: str, release_query: str) -> str:
+    return f"[PNG](/labels/{quote(result_id, safe='')}.png{release_query})"
 
 
 def display_table(rows: pd.DataFrame, *, release_id: str, columns: list[str] | None = None) -> pd.DataFrame:
     """The table a reader sees: rounded for display, links, bars; only the chosen optional columns."""
     highest = rows["score_wh"].max() if len(rows) else 1.0
-    release_query = f"?release={LATEST_QUERY if release_id == LATEST else release_id}"
+    release_query = f"?release={quote(LATEST_QUERY if release_id == LATEST else release_id, safe='')}"
     table = pd.DataFrame(
         {
             "Model": [_model_cell(m, source) for m, source in zip(rows["model_id"], rows["source"], strict=True)],
@@ -184,13 +189,13 @@ def display_table(rows: pd.DataFrame, *, release_id: str, columns: list[str] | N
             ],
             "Stars": [rating_text(s, ok) for s, ok in zip(rows["stars"], rows["rateable_population"], strict=True)],
             "Relative energy": [energy_bar(v / highest if highest else 0.0) for v in rows["score_wh"]],
-            "Provider": rows["provider"].to_numpy(),
+            "Provider": [one_line(provider) for provider in rows["provider"]],
             "Class": rows["size_class"].fillna("—").to_numpy(),
             "Parameters (B)": [significant(p / 1e9, 3) if pd.notna(p) else None for p in rows["parameters"]],
-            "Hardware": rows["hardware"].to_numpy(),
+            "Hardware": [one_line(hardware) for hardware in rows["hardware"]],
             "Measured": rows["measured_at"].dt.strftime("%Y-%m-%d").to_numpy(),
-            "Label": [f"[PNG](/labels/{rid}.png{release_query})" for rid in rows["id"]],
-            "Precision": rows["precision"].to_numpy(),
+            "Label": [_label_cell(rid, release_query) for rid in rows["id"]],
+            "Precision": [one_line(precision) for precision in rows["precision"]],
             "Repetitions": rows["repetitions"].to_numpy(),
             "CV (%)": [significant(cv * 100, 3) if pd.notna(cv) else None for cv in rows["score_cv"]],
             "CPU energy (Wh / 1k)": _marked(rows, "cpu"),
@@ -218,8 +223,8 @@ def band_summary(rows: pd.DataFrame) -> str:
     for population, group in rows.groupby("population", sort=True):
         edges = group["band_edges_wh"].iloc[0]
         if edges is None:
-            lines.append(f"- {population}: not enough models to rate (every member gets 3 stars)")
+            lines.append(f"- {md_text(population)}: not enough models to rate (every member gets 3 stars)")
             continue
         bands = " < ".join(f"{5 - i}★ ≤ {significant(edges[i + 1]):g}" for i in range(5))
-        lines.append(f"- {population}: {significant(edges[0]):g} ≤ {bands} Wh")
+        lines.append(f"- {md_text(population)}: {significant(edges[0]):g} ≤ {bands} Wh")
     return "**Star bands** (five equal parts of each population's range):\n" + "\n".join(lines) if lines else ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import os
 import socket
@@ -121,9 +122,9 @@ def _worker(args: argparse.Namespace) -> int:
         datasets_dir=Path(args.datasets_dir) if args.datasets_dir else settings.data_dir / "datasets",
         timeout_s=args.timeout,
     )
-    worker = Worker(
-        RequestsRepo(stores.requests), ResultsRepo(stores.results), config, execute=run, hub=hub_api(settings)
-    )
+    hub = hub_api(settings)
+    execute = functools.partial(run, secrets=[hub.token] if isinstance(hub.token, str) else [])  # never in a log
+    worker = Worker(RequestsRepo(stores.requests), ResultsRepo(stores.results), config, execute=execute, hub=hub)
     if args.once:
         done = worker.run_once()
         print(f"{done.id}: {done.status}" if done else "the queue is empty")

@@ -592,6 +592,9 @@ def benchmark(spec: RunSpec, *, result_id: str, request_id: str | None) -> Resul
             idle_power_w=machine.idle_power_w,
             tdp_w=machine.tdp_w,
             enforced_limit_w=machine.enforced_limit_w,
+            gpu_name=machine.hardware.gpu_name if on_gpu else None,
+            gpu_count=machine.hardware.gpu_count,
+            parameters=parameters,
             foreign_processes=(
                 foreign_processes(machine.processes_before, measured.gpu_processes, os.getpid())
                 + tuple(machine.process_list_errors)

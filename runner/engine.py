@@ -18,7 +18,7 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Literal, get_args
@@ -59,7 +59,26 @@ CHILD_ENV = {
     "DO_NOT_TRACK": "1",
     "TOKENIZERS_PARALLELISM": "false",
     "PYTHONUNBUFFERED": "1",
+    # No Hub token is read from a token file either: the child never needs one.
+    "HF_HUB_DISABLE_IMPLICIT_TOKEN": "1",
+    "HF_TOKEN_PATH": os.devnull,
 }
+# What the child inherits of the parent's environment, and nothing else: it runs model code, which may be the
+# model author's own (trust_remote_code) and could print or send whatever it finds. Python, the CUDA stack,
+# PyTorch and CodeCarbon need only these: the search path, the home and temporary folders, the locale, the
+# CUDA and NVIDIA container settings, thread counts and cache folders.
+INHERITED_ENV_NAMES = frozenset(
+    {"PATH", "HOME", "USER", "LOGNAME", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TEMP", "TMP", "LD_LIBRARY_PATH"}
+    | {"VIRTUAL_ENV", "XDG_CACHE_HOME", "HF_HOME", "HF_HUB_CACHE", "HF_DATASETS_CACHE", "HF_MODULES_CACHE"}
+    | {"HF_XET_CACHE", "TRITON_CACHE_DIR", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"}
+)
+INHERITED_ENV_PREFIXES = ("LC_", "CUDA_", "NVIDIA_", "PYTORCH_", "TORCH_", "CODECARBON_")
+# Never inherited, whatever the lists above say: a name with one of these words holds a credential.
+SECRET_NAME_WORDS = ("TOKEN", "SECRET", "KEY", "PASSWORD", "PASSWD", "CREDENTIAL", "AUTH", "COOKIE")
+# A secret-named variable's value is redacted from what the child leaves behind when it is at least this long
+# (shorter ones are flags: HF_HUB_DISABLE_IMPLICIT_TOKEN=1 must not turn every "1" of a log into a redaction).
+MIN_SECRET_CHARS = 8
+REDACTED = "[redacted]"
 _POLL_S = 0.05
 _CANCEL_POLL_S = 0.5
 # A child killed with SIGKILL is gone at once unless it is stuck in the kernel (a hung GPU driver call).
@@ -112,13 +131,33 @@ def run(
     request_id: str | None = None,
     on_progress: Callable[[Progress], None] | None = None,
     cancel: threading.Event | None = None,
+    secrets: Iterable[str] = (),
 ) -> Result:
     """Benchmark `spec` in a child process with `workdir` (new or empty) as its log folder.
 
     Returns the Result, valid or not (its checks say which gates failed). Raises RunFailed when no
     result could be produced; `error_class` says why and `log_excerpt` holds the end of `child.log`.
     Setting `cancel` stops the child within a second (a worker that lost its lease must not run on).
+    The child gets `child_environment()`; whatever it leaves in `workdir` is scrubbed of `secrets` and of
+    the parent's own (`known_secrets`) before anything reads it, so no log, excerpt or result holds one.
     """
+    redact = Redactor(known_secrets(os.environ, secrets))
+    try:
+        return _run(spec, workdir, request_id, on_progress, cancel, redact)
+    except RunFailed as err:  # its message quotes the child's failure.json, its excerpt child.log: both scrubbed
+        raise RunFailed(
+            err.error_class, redact(str(err)), redact(err.log_excerpt), machine_unusable=err.machine_unusable
+        ) from None
+
+
+def _run(
+    spec: RunSpec,
+    workdir: Path,
+    request_id: str | None,
+    on_progress: Callable[[Progress], None] | None,
+    cancel: threading.Event | None,
+    redact: Redactor,
+) -> Result:
     workdir = Path(workdir).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     if any(workdir.iterdir()):
@@ -128,11 +167,7 @@ def run(
     command += ["--parent-pid", str(os.getpid())]
     if request_id is not None:
         command += ["--request-id", request_id]
-    env = (
-        os.environ
-        | CHILD_ENV
-        | {"PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))}
-    )
+    env = child_environment(os.environ)
     logger.info("benchmark %s on %s: child started in %s", spec.model, spec.task.value, workdir)
     with (workdir / CHILD_LOG).open("wb") as log:
         child = subprocess.Popen(
@@ -145,7 +180,9 @@ def run(
             start_new_session=True,  # its own process group: one kill stops it and all it started
         )
         events: queue.Queue[Progress | None] = queue.Queue()
-        reader = threading.Thread(target=_read_events, args=(child.stdout, events), name="child-events", daemon=True)
+        reader = threading.Thread(
+            target=_read_events, args=(child.stdout, events, redact), name="child-events", daemon=True
+        )
         reader.start()
         try:
             ending = _follow(child, events, time.monotonic() + spec.timeout_s, on_progress, cancel)
@@ -154,6 +191,7 @@ def run(
             if reaped:
                 reader.join()
                 child.stdout.close()
+            _scrub_folder(workdir, redact)
     if not reaped:
         raise RunFailed(
             "crash",
@@ -205,7 +243,7 @@ def _follow(
     return "deadline"
 
 
-def _read_events(stream: IO[bytes], events: queue.Queue[Progress | None]) -> None:
+def _read_events(stream: IO[bytes], events: queue.Queue[Progress | None], redact: Redactor) -> None:
     for raw in stream:
         line = raw.decode(errors="replace").strip()
         if not line:
@@ -213,8 +251,67 @@ def _read_events(stream: IO[bytes], events: queue.Queue[Progress | None]) -> Non
         try:
             events.put(Progress.model_validate_json(line))
         except ValidationError:
-            logger.warning("child printed a line that is not a progress event: %r", line[:200])
+            logger.warning("child printed a line that is not a progress event: %r", redact(line)[:200])
     events.put(None)
+
+
+def child_environment(parent: Mapping[str, str]) -> dict[str, str]:
+    """The child's whole environment: the allowed part of `parent`, never a secret-named variable, plus ours."""
+    inherited = {
+        name: value
+        for name, value in parent.items()
+        if (name in INHERITED_ENV_NAMES or name.startswith(INHERITED_ENV_PREFIXES)) and not _secret_name(name)
+    }
+    path = os.pathsep.join(filter(None, [str(REPO_ROOT), parent.get("PYTHONPATH")]))
+    return inherited | CHILD_ENV | {"PYTHONPATH": path}
+
+
+def _secret_name(name: str) -> bool:
+    return any(word in name.upper() for word in SECRET_NAME_WORDS)
+
+
+def known_secrets(parent: Mapping[str, str], extra: Iterable[str] = ()) -> frozenset[str]:
+    """Values no child output may show: `extra` (the worker's Hub token), the parent's secret-named variables,
+    and the token huggingface_hub would use (its token file included)."""
+    from huggingface_hub import get_token
+
+    values = {*extra, get_token() or ""}
+    values |= {value for name, value in parent.items() if _secret_name(name) and len(value) >= MIN_SECRET_CHARS}
+    return frozenset(value for value in values if value and value.strip())
+
+
+class Redactor:
+    """Replaces every known secret value in a text; false when there is none to look for."""
+
+    def __init__(self, secrets: frozenset[str]) -> None:
+        self.ordered = sorted(secrets, key=len, reverse=True)  # a secret inside a longer one must not split it
+
+    def __bool__(self) -> bool:
+        return bool(self.ordered)
+
+    def __call__(self, text: str) -> str:
+        for secret in self.ordered:
+            text = text.replace(secret, REDACTED)
+        return text
+
+
+def _scrub_folder(workdir: Path, redact: Redactor) -> None:
+    """Rewrite every file the child left in `workdir` that holds a secret, with the secret redacted: the
+    folder is published with the result, and its log's end with a failure. Links are replaced, never followed."""
+    if not redact:
+        return
+    for folder, _, names in os.walk(workdir):
+        for name in names:
+            path = Path(folder) / name
+            if path.is_symlink() or not path.is_file():
+                continue
+            text = path.read_bytes().decode(errors="surrogateescape")
+            scrubbed = redact(text)
+            if scrubbed != text:
+                temporary = path.with_name(f".{name}.scrubbed")
+                temporary.write_bytes(scrubbed.encode(errors="surrogateescape"))
+                os.replace(temporary, path)
+                logger.warning("%s held a secret value; it was redacted", path.relative_to(workdir))
 
 
 def _kill_group(child: subprocess.Popen) -> bool:

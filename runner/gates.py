@@ -18,7 +18,9 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.catalog import TASKS, Phase, TaskId
+from core.gpus import GpuSpec, gpu_spec
 from core.models import BenchmarkSettings, ValidityCheck
+from runner.params import BYTES_PER_PARAMETER
 
 KWH_TO_J = 3.6e6
 
@@ -48,6 +50,24 @@ POWER_LIMIT_TOLERANCE_W = 1.0
 MAX_METER_GAP = 0.02
 
 NOT_APPLICABLE_CPU = "not applicable: CPU run"
+
+# Physical bounds on how fast a pass can be (speed_within_bounds). At batch size 1 a pass of the model (a
+# forward pass, one decode token, one denoising step) reads every weight from GPU memory once, so it takes at
+# least weight bytes / memory bandwidth (core.gpus). That counts every parameter, and a pass may read fewer
+# bytes: an untied input embedding is read one row per token, a mixture-of-experts model reads only its
+# active experts, a pipeline runs its text encoders once per prompt rather than per step, and a small model
+# may be served partly from on-chip cache. The bound is divided by BANDWIDTH_MARGIN to cover these (SD3's
+# denoiser is 2 of the pipeline's 7 B parameters; Mixtral reads 13 of its 47 B per token). A sparser
+# mixture-of-experts model running at the bandwidth limit of its active weights would be refused; eager
+# PyTorch at batch size 1 runs far from that limit.
+BANDWIDTH_MARGIN = 5.0
+# Whatever the weights, the benchmark's eager PyTorch runs a pass as GPU kernels one after another, at least
+# ten for the smallest network (embedding, attention, MLP, norms, head), each taking at least about 2 µs to
+# launch and run: no forward pass or decode token is shorter than this.
+MIN_FORWARD_PASS_S = 20e-6
+# A denoising step runs the whole denoiser (a UNet or a diffusion transformer: hundreds of kernels) and the
+# scheduler's update: at least 250 kernels of 2 µs.
+MIN_DENOISING_STEP_S = 500e-6
 
 
 class Window(BaseModel):
@@ -94,6 +114,14 @@ class GateInput(BaseModel):
         default=None, description="Sum of the power limits in force when the run started; None if not read."
     )
     foreign_processes: tuple[str, ...] = ()
+    gpu_name: str | None = Field(default=None, description="NVML's name of the GPUs used; None on CPU.")
+    gpu_count: int = Field(default=1, ge=0)
+    parameters: int | None = Field(default=None, gt=0, description="The model's parameter count, if counted.")
+
+    @property
+    def gpu(self) -> GpuSpec | None:
+        """The bounds of the GPUs used (core.gpus), summed; None on CPU or for a GPU model not in the table."""
+        return gpu_spec(self.gpu_name, self.gpu_count) if self.on_gpu and self.gpu_name else None
 
 
 # --- Deriving phases from windows --------------------------------------------------------------
@@ -196,31 +224,107 @@ def gpu_energy_positive(repetitions: Sequence[dict[Phase, PhaseValues]], *, on_g
 
 
 def average_power_in_range(
-    windows: Sequence[Window], *, idle_power_w: float | None, tdp_w: float | None, on_gpu: bool
+    repetitions: Sequence[dict[Phase, PhaseValues]],
+    *,
+    idle_power_w: float | None,
+    tdp_w: float | None,
+    gpu: GpuSpec | None = None,
+    on_gpu: bool,
 ) -> ValidityCheck:
-    """Each window in which the model runs draws more than the idle baseline and at most the TDP, on average.
+    """Every phase in which the model runs, decode (generate − prefill) included, draws on average more than
+    the GPUs idle with a context and at most their power limit.
 
-    The preprocess window is left out: the GPU idles while the CPU tokenises, so its power sits at the
-    baseline by design.
+    The lower bound is the higher of the idle baseline measured before the run and the GPU model's idle draw
+    with a context (core.gpus); the upper bound is the GPU model's power limit, else the recorded TDP. The
+    preprocess phase is left out: the GPU idles while the CPU tokenises, so its power sits at the baseline.
     """
     name = "average_power_in_range"
     if not on_gpu:
         return ValidityCheck(name=name, passed=True, detail=NOT_APPLICABLE_CPU)
-    if idle_power_w is None or tdp_w is None:
-        missing = "idle baseline" if idle_power_w is None else "TDP"
+    floors = [(idle_power_w, "measured before the run")] if idle_power_w is not None else []
+    if gpu is not None:
+        floors.append((gpu.idle_w, "the GPU model's draw with a context"))
+    limit_w = gpu.power_limit_w if gpu is not None else tdp_w
+    if not floors or limit_w is None:
+        missing = "idle baseline" if not floors else "TDP"
         return ValidityCheck(name=name, passed=False, detail=f"no {missing} was recorded, so power cannot be checked")
-    model_windows = [w for w in scored_windows(windows) if w.target != "preprocess_dataset"]
-    if not model_windows:
-        return ValidityCheck(name=name, passed=False, detail="no model window was measured")
+    floor_w, floor_source = max(floors, key=lambda floor: floor[0])
     bad = []
-    for window in model_windows:
-        power_w = window.gpu_kwh * KWH_TO_J / window.duration_s
-        if not idle_power_w < power_w <= tdp_w:
-            bad.append(f"repetition {window.repetition} {window.target}: {power_w!r} W")
-    bounds = f"idle {idle_power_w!r} W < average power ≤ TDP {tdp_w!r} W"
+    measured = 0
+    for index, phases in enumerate(repetitions, start=1):
+        for phase, values in phases.items():
+            if phase is Phase.PREPROCESS or not values.duration_s > 0:  # a non-positive decode: decode_positive
+                continue
+            measured += 1
+            power_w = values.gpu_kwh * KWH_TO_J / values.duration_s
+            if not floor_w < power_w <= limit_w:
+                bad.append(f"repetition {index} {phase.value}: {power_w:.6g} W")
+    if not measured:
+        return ValidityCheck(name=name, passed=False, detail="no model phase was measured")
+    bounds = f"idle {floor_w!r} W ({floor_source}) < average power ≤ power limit {limit_w!r} W"
     if bad:
         return ValidityCheck(name=name, passed=False, detail=f"outside {bounds}: " + "; ".join(bad))
-    return ValidityCheck(name=name, passed=True, detail=f"every model window within {bounds}")
+    return ValidityCheck(name=name, passed=True, detail=f"every model phase within {bounds}")
+
+
+def speed_within_bounds(
+    repetitions: Sequence[dict[Phase, PhaseValues]],
+    settings: BenchmarkSettings,
+    *,
+    gpu: GpuSpec | None,
+    parameters: int | None,
+    on_gpu: bool,
+) -> ValidityCheck:
+    """No phase ran its passes faster than physics allows: each forward pass, decode token or denoising step
+    takes at least the larger of its floor (MIN_FORWARD_PASS_S, MIN_DENOISING_STEP_S) and the time the GPUs'
+    memory needs to deliver the weights once (weight bytes / bandwidth / BANDWIDTH_MARGIN)."""
+    name = "speed_within_bounds"
+    if not on_gpu:
+        return ValidityCheck(name=name, passed=True, detail=NOT_APPLICABLE_CPU)
+    weights_s, basis = None, "no parameter count or GPU bandwidth is known, so only the floors per pass apply"
+    if gpu is not None and parameters is not None:
+        weight_bytes = parameters * BYTES_PER_PARAMETER[settings.precision]
+        weights_s = weight_bytes / gpu.memory_bandwidth_bps / BANDWIDTH_MARGIN
+        basis = (
+            f"weights {weight_bytes / 1e9:.4g} GB at {gpu.memory_bandwidth_bps / 1e12:.4g} TB/s "
+            f"÷ {BANDWIDTH_MARGIN:g} = {weights_s:.3g} s per pass"
+        )
+    bad = []
+    for index, phases in enumerate(repetitions, start=1):
+        for phase, values in phases.items():
+            passes = _passes(phase, values, settings)
+            if passes is None or not values.duration_s > 0:  # preprocess, or a non-positive decode: decode_positive
+                continue
+            count, what, floor_s = passes
+            bound_s = max(floor_s, weights_s or 0.0)
+            if count > 0 and values.duration_s < count * bound_s:
+                bad.append(
+                    f"repetition {index} {phase.value}: {count:,} {what} in {values.duration_s:.4g} s, "
+                    f"{values.duration_s / count:.3g} s each, under the bound of {bound_s:.3g} s"
+                )
+    floors = f"floors {MIN_FORWARD_PASS_S:g} s per forward pass or token, {MIN_DENOISING_STEP_S:g} s per step"
+    if bad:
+        return ValidityCheck(
+            name=name, passed=False, detail="faster than physics allows (" + f"{basis}; {floors}): " + "; ".join(bad)
+        )
+    return ValidityCheck(name=name, passed=True, detail=f"every phase within the bounds per pass ({basis}; {floors})")
+
+
+def _passes(phase: Phase, values: PhaseValues, settings: BenchmarkSettings) -> tuple[int, str, float] | None:
+    """How many passes of the model a phase ran, what they are (plural), the floor of one; None for preprocess."""
+    batches = math.ceil(values.queries / settings.batch_size)
+    if phase in (Phase.FORWARD, Phase.PREFILL):
+        return batches, "forward passes", MIN_FORWARD_PASS_S
+    if phase is Phase.DECODE:
+        tokens = values.tokens
+        generation = settings.generation
+        if tokens is None and generation.min_new_tokens is not None:  # reference logs: forced min = max
+            tokens = values.queries * (generation.min_new_tokens - 1)  # prefill makes each query's first token
+        return math.ceil((tokens or 0) / settings.batch_size), "decode tokens", MIN_FORWARD_PASS_S
+    if phase is Phase.CALL:
+        steps = settings.generation.num_inference_steps or 1
+        return batches * steps, "denoising steps", MIN_DENOISING_STEP_S
+    return None
 
 
 def window_long_enough(windows: Sequence[Window], *, on_gpu: bool) -> ValidityCheck:
@@ -439,7 +543,10 @@ def evaluate(run: GateInput) -> tuple[ValidityCheck, ...]:
         score_energy_positive(repetitions, on_gpu=run.on_gpu),
         gpu_energy_positive(repetitions, on_gpu=run.on_gpu),
         gpu_energy_from_counter(run.windows, on_gpu=run.on_gpu),
-        average_power_in_range(run.windows, idle_power_w=run.idle_power_w, tdp_w=run.tdp_w, on_gpu=run.on_gpu),
+        average_power_in_range(
+            repetitions, idle_power_w=run.idle_power_w, tdp_w=run.tdp_w, gpu=run.gpu, on_gpu=run.on_gpu
+        ),
+        speed_within_bounds(repetitions, run.settings, gpu=run.gpu, parameters=run.parameters, on_gpu=run.on_gpu),
         power_limit_default(run.enforced_limit_w, run.tdp_w, on_gpu=run.on_gpu),
         window_long_enough(run.windows, on_gpu=run.on_gpu),
         cv_below_threshold([_component_kwh(phases, component) for phases in repetitions], on_gpu=run.on_gpu),

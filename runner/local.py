@@ -6,6 +6,7 @@ the app's process is enough.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 
@@ -29,9 +30,9 @@ def start_local_worker(settings: Settings, stop: threading.Event, *, poll_s: flo
         cache_dir=settings.cache_dir / "models",
         datasets_dir=settings.data_dir / "datasets",
     )
-    worker = Worker(
-        RequestsRepo(stores.requests), ResultsRepo(stores.results), config, execute=run, hub=hub_api(settings)
-    )
+    hub = hub_api(settings)
+    execute = functools.partial(run, secrets=[hub.token] if isinstance(hub.token, str) else [])  # never in a log
+    worker = Worker(RequestsRepo(stores.requests), ResultsRepo(stores.results), config, execute=execute, hub=hub)
     thread = threading.Thread(target=worker.loop, args=(stop,), kwargs={"poll_s": poll_s}, name="local-worker")
     thread.daemon = True
     thread.start()

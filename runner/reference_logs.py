@@ -18,7 +18,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from core.catalog import TASKS, GenerationSettings, Phase, Precision, TaskId
-from core.gpus import idle_floor_w, power_limit_w
+from core.gpus import gpu_spec, power_limit_w
 from core.models import (
     BenchmarkSettings,
     EnergyMethods,
@@ -139,7 +139,7 @@ def read(root: Path, *, label: str) -> tuple[Result, tuple[ValidityCheck, ...]]:
     gpu_name = _gpu_name(environment, label)
     gpu_count = _gpus_used(backend)
     tdp = power_limit_w(gpu_name, gpu_count)
-    checks = _gates(task, settings, tuple(windows), tdp, gpu_name)
+    checks = _gates(task, settings, tuple(windows), gpu_name, gpu_count)
     try:
         result = Result(
             id="reference-logs",
@@ -218,10 +218,13 @@ def _model_name(model: object) -> str:
 
 
 def _gates(
-    task: TaskId, settings: BenchmarkSettings, windows: tuple[gates.Window, ...], tdp_w: float | None, gpu: str
+    task: TaskId, settings: BenchmarkSettings, windows: tuple[gates.Window, ...], gpu_name: str, gpu_count: int
 ) -> tuple[ValidityCheck, ...]:
-    """Our gates where the logs allow them; the rest say what the reference logs cannot show."""
+    """Our gates where the logs allow them; the rest say what the reference logs cannot show. The logs hold no
+    idle baseline and no parameter count: power is bounded by the GPU model's own figures (core.gpus), speed
+    by the floors per pass alone."""
     repetitions = gates.phase_values(task, windows)
+    gpu = gpu_spec(gpu_name, gpu_count)
     scores = [sum(values.gpu_kwh for values in phases.values()) for phases in repetitions]
     checks = [
         gates.settings_conform(settings, task),
@@ -231,15 +234,12 @@ def _gates(
         gates.cv_below_threshold(scores, on_gpu=True),
         gates.window_long_enough(windows, on_gpu=True),
     ]
-    if tdp_w is None:
-        checks.append(
-            ValidityCheck(
-                name="average_power_in_range", passed=False, detail=f"unknown GPU {gpu!r}: its power limit is not known"
-            )
-        )
+    if gpu is None:
+        detail = f"unknown GPU {gpu_name!r}: its power limit and idle draw are not known"
+        checks.append(ValidityCheck(name="average_power_in_range", passed=False, detail=detail))
     else:
-        # The logs hold no idle baseline: a model window must draw more than a floor below any GPU's idle.
-        checks.append(gates.average_power_in_range(windows, idle_power_w=idle_floor_w(tdp_w), tdp_w=tdp_w, on_gpu=True))
+        checks.append(gates.average_power_in_range(repetitions, idle_power_w=None, tdp_w=None, gpu=gpu, on_gpu=True))
+    checks.append(gates.speed_within_bounds(repetitions, settings, gpu=gpu, parameters=None, on_gpu=True))
     checks += [
         ValidityCheck(
             name="gpu_energy_from_counter",

@@ -97,6 +97,9 @@ def check_folder(folder: Path) -> GateReport:
                 tdp_w=machine.get("tdp_w"),
                 enforced_limit_w=machine.get("enforced_power_limit_w"),
                 foreign_processes=_foreign_processes(raw, machine) if on_gpu else (),
+                gpu_name=result.hardware.gpu_name if on_gpu else None,
+                gpu_count=result.hardware.gpu_count,
+                parameters=result.parameters,
             )
         )
         problems = _hardware_mismatches(result, machine) + _mismatches(result, windows)

@@ -8,6 +8,7 @@ fails for good after `max_attempts`). A failing model never kills the worker.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import threading
@@ -27,10 +28,10 @@ from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError, Revi
 from core.archive import zip_folder
 from core.catalog import TASKS, TaskId
 from core.models import Request, RequestStatus, Result
-from core.repos import DuplicateRecord, RequestsRepo, ResultsRepo, StaleRecord
+from core.repos import DuplicateRecord, RecordError, RequestsRepo, ResultsRepo, StaleRecord
 from core.settings import HUB_FAILURES
 from core.store import NotFound, Put, StoreError
-from runner.engine import RunFailed
+from runner.engine import Redactor, RunFailed, known_secrets
 from runner.spec import RunSpec
 
 logger = logging.getLogger(__name__)
@@ -150,8 +151,12 @@ class Worker:
         stale = frame.loc[(frame["status"] == RequestStatus.RUNNING.value) & (frame["lease_expires_at"] < now)]
         moved = []
         for request_id in stale["id"]:
-            current = self.requests.get(request_id)
-            if current.status is not RequestStatus.RUNNING or current.lease_expires_at > self.clock():
+            current = self._readable(request_id)
+            if (
+                current is None
+                or current.status is not RequestStatus.RUNNING
+                or current.lease_expires_at > self.clock()
+            ):
                 continue
             if current.attempts >= self.config.max_attempts:
                 target = current.moved_to(
@@ -174,8 +179,8 @@ class Worker:
         frame = self.requests.table().frame
         pending = frame.loc[frame["status"] == RequestStatus.PENDING.value].sort_values(["submitted_at", "id"])
         for request_id in pending["id"]:
-            current = self.requests.get(request_id)
-            if current.status is not RequestStatus.PENDING:
+            current = self._readable(request_id)
+            if current is None or current.status is not RequestStatus.PENDING:
                 continue
             now = self.clock()
             claimed = current.moved_to(
@@ -190,6 +195,15 @@ class Worker:
                 continue  # another worker won this one
             return claimed
         return None
+
+    def _readable(self, request_id: str) -> Request | None:
+        """The stored request; None, logged with its path, when its record is missing or invalid: one bad
+        record is skipped, never stops the queue (a failing store still raises, to be retried)."""
+        try:
+            return self.requests.get(request_id)
+        except (RecordError, NotFound) as err:
+            logger.error("worker %s: skipping request %s: %s", self.config.worker_id, request_id, err)
+            return None
 
     def run_once(self) -> Request | None:
         """Requeue what died, then claim and process one request; returns it in its final state."""
@@ -346,6 +360,12 @@ class Worker:
         return done
 
     def _fail(self, request: Request, reason: str, excerpt: str) -> Request:
+        # Both are public. The child's output is scrubbed by the engine; this covers what the worker itself
+        # caught (a library error quoting its token, a server echoing it).
+        redact = Redactor(
+            known_secrets(os.environ, [self.hub.token] if self.hub and isinstance(self.hub.token, str) else [])
+        )
+        reason, excerpt = redact(reason), redact(excerpt)
         failed = request.moved_to(
             RequestStatus.FAILED, self.clock(), failure_reason=reason, log_excerpt=excerpt[-LOG_EXCERPT_CHARS:] or None
         )
@@ -370,8 +390,15 @@ def _hub_failures(name: str, at_revision: str, endpoint: str) -> Iterator[None]:
         raise RunFailed(
             "load",
             f"{name} could not be downloaded from {endpoint} ({reason})" + ("; try again later" if transient else ""),
-            traceback.format_exc()[-LOG_EXCERPT_CHARS:],  # the whole error, for the log excerpt
+            _frames_only(err)[-LOG_EXCERPT_CHARS:],
         ) from err
+
+
+def _frames_only(err: BaseException) -> str:
+    """Where an error came from, without its message: a Hub client's message can quote the server's answer,
+    and a server may echo the request's headers, the token included."""
+    frames = "".join(traceback.format_tb(err.__traceback__))
+    return f"Traceback (most recent call last):\n{frames}{type(err).__module__}.{type(err).__qualname__}\n"
 
 
 def _first_result_of(request_id: str) -> Callable[[pd.DataFrame], None]:

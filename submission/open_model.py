@@ -19,6 +19,7 @@ from huggingface_hub.utils import HFValidationError, validate_repo_id
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.catalog import TASKS, Precision, SizeClass, Task, TaskId, size_class_for
+from core.markup import md_code, md_text
 from core.models import CommitSha
 from core.settings import HUB_FAILURES
 from runner.params import count_safetensors_parameters
@@ -69,7 +70,7 @@ class ModelFacts(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    model_id: str
+    model_id: str = Field(description="The Hub's own id (`model_info(...).id`, its case), not the text typed.")
     revision: CommitSha | None = Field(description="The commit sha the revision resolved to; None for a local model.")
     location: Literal["hub", "local"]
     library: str | None
@@ -111,15 +112,17 @@ class SubmissionPlan(BaseModel):
         return size_class_for(self.model.parameters)
 
     def describe(self) -> str:
-        """Markdown: the model, the revision, and the task's standard settings."""
+        """Markdown: the model, the revision, and the task's standard settings. What the Hub says about the
+        model (its library and pipeline come from its own files) is shown literally."""
         task = self.standard
-        revision = self.model.revision or "local folder"
+        revision = md_code(self.model.revision) if self.model.revision else "local folder"
         parameters = f"{self.model.parameters:,}" if self.model.parameters else "counted when it runs"
+        library, pipeline = md_text(self.model.library or "unknown"), md_text(self.model.pipeline_tag or "from config")
         lines = [
-            f"**{self.model.model_id}** at `{revision}` on **{task.display_name}**",
+            f"**{md_text(self.model.model_id)}** at {revision} on **{task.display_name}**",
             "",
             f"- Parameters: {parameters}" + (f" → size class **{self.size_class}**" if self.size_class else ""),
-            f"- Library: {self.model.library or 'unknown'}; pipeline: {self.model.pipeline_tag or 'from config'}",
+            f"- Library: {library}; pipeline: {pipeline}",
             f"- Precision: {self.precision.value}; batch size {task.batch_size}",
             f"- {task.samples:,} queries of `{task.dataset}`, {task.warmup_runs} warm-up runs, "
             f"{task.repetitions} measured repetitions",
@@ -219,7 +222,7 @@ def hub_facts(api: HfApi, model_id: str, revision: str | None) -> ModelFacts:
     library = info.library_name or ("diffusers" if "diffusers" in config else "transformers" if config else None)
     safetensors = info.safetensors
     return ModelFacts(
-        model_id=model_id,
+        model_id=canonical_id(model_id, info.id),
         revision=info.sha,
         location="hub",
         library=library,
@@ -228,6 +231,17 @@ def hub_facts(api: HfApi, model_id: str, revision: str | None) -> ModelFacts:
         parameters=safetensors.total if safetensors and safetensors.total else None,
         quantization=quantization_of(config),
     )
+
+
+def canonical_id(typed: str, hub_id: str | None) -> str:
+    """The Hub's own id for the model (its case, or the new name of a renamed repo): duplicate checks, rate
+    limits and stored records compare it, so `Org/Model` and `org/model` are one model, not two requests."""
+    if not hub_id:
+        return typed
+    try:
+        return check_model_id(hub_id)
+    except Refused:
+        raise Refused("model", f"The Hub answered {typed} with an id that is not a valid model id.") from None
 
 
 def _check_access(api: HfApi, model_id: str, sha: str, files: list[str]) -> None:

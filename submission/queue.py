@@ -84,7 +84,9 @@ class SubmissionQueue:
 
         def guard(frame: pd.DataFrame) -> None:
             same = frame.loc[
-                (frame["model_id"] == request.model_id)
+                # The plan's id is the Hub's own; case-folded, it also meets requests stored before ids were
+                # canonical (the Hub has no two models whose ids differ only in case).
+                (frame["model_id"].str.casefold() == request.model_id.casefold())
                 & (frame["task"] == request.task.value)
                 & _same_revision(frame["revision"], request.revision)
                 & frame["status"].isin(_LIVE)

@@ -7,9 +7,11 @@ from datetime import datetime
 import pandas as pd
 
 from core.catalog import TASKS, TaskId
+from core.markup import one_line
 from core.models import Result, ReviewStatus, Source
 from core.repos import ResultsRepo
 from leaderboard.tables import significant
+from submission.vendor import FLAG
 
 
 class ReviewError(ValueError):
@@ -17,10 +19,17 @@ class ReviewError(ValueError):
 
 
 def pending_reviews(results: ResultsRepo) -> pd.DataFrame:
-    """Vendor results waiting for a maintainer, in upload order (a vendor result's id starts with its upload time)."""
+    """Vendor results waiting for a maintainer, in upload order (a vendor result's id starts with its upload time),
+    with who attested them and when, and what the upload checks flagged (a near-copy of a stored result)."""
     frame = results.table().frame
     waiting = frame.loc[(frame["source"] == Source.VENDOR.value) & (frame["review"] == ReviewStatus.PENDING.value)]
-    return waiting.sort_values("id")[["id", "model_id", "task", "hardware", "score_wh", "measured_at"]]
+    columns = ["id", "model_id", "task", "hardware", "score_wh", "measured_at", "attested_by", "attested_at"]
+    waiting = waiting.sort_values("id")[columns].reset_index(drop=True)
+    flagged = {
+        record.id: "; ".join(check.detail for check in record.validation if check.detail.startswith(FLAG))
+        for record in results.load(frame.set_index("id").loc[waiting["id"], "path"]).records
+    }
+    return waiting.assign(flags=[flagged.get(result_id, "") for result_id in waiting["id"]])
 
 
 def reviews_table(waiting: pd.DataFrame) -> pd.DataFrame:
@@ -28,11 +37,14 @@ def reviews_table(waiting: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "Result": waiting["id"].to_numpy(),
-            "Model": waiting["model_id"].to_numpy(),
+            "Model": [one_line(model_id) for model_id in waiting["model_id"]],
             "Task": [TASKS[TaskId(task)].display_name for task in waiting["task"]],
-            "Hardware": waiting["hardware"].to_numpy(),
+            "Hardware": [one_line(hardware) for hardware in waiting["hardware"]],
             "Energy (Wh / 1k queries)": [significant(v) for v in waiting["score_wh"]],
             "Measured": waiting["measured_at"].dt.strftime("%Y-%m-%d %H:%M UTC").to_numpy(),
+            "Attested by": [one_line(name or "") for name in waiting["attested_by"]],
+            "Attested (UTC)": waiting["attested_at"].dt.strftime("%Y-%m-%d %H:%M").fillna("").to_numpy(),
+            "Flags": [one_line(flag) for flag in waiting["flags"]],
         }
     )
 

@@ -14,14 +14,16 @@ from pathlib import Path
 
 import gradio as gr
 import pandas as pd
+from gradio.context import LocalContext
 from huggingface_hub import HfApi
 
 from core.archive import ArchiveLimits
 from core.catalog import TASKS
+from core.markup import md_code, md_message, md_text, one_line, shown
 from core.models import RequestStatus
 from core.repos import RecordError, RequestsRepo, ResultsRepo
 from core.settings import Settings
-from core.store import NotFound
+from core.store import NotFound, Store
 from submission import vendor
 from submission.open_model import Refused, plan_submission
 from submission.queue import ANONYMOUS, SubmissionQueue
@@ -49,12 +51,13 @@ LOGIN_NEEDED = "Log in with Hugging Face (button above) to submit: submissions a
 
 @dataclass
 class Portal:
-    """What the tab works on: the repos, the Hub client and the settings."""
+    """What the tab works on: the repos, the Hub client, the settings and the private uploads store."""
 
     settings: Settings
     requests: RequestsRepo
     results: ResultsRepo
     hub: HfApi | None
+    uploads: Store
 
     def plan(self, model: str, revision: str, task: str):
         models_dir = self.settings.models_dir if self.settings.backend == "local" else None
@@ -70,6 +73,17 @@ class Portal:
             raise Refused("submitter", LOGIN_NEEDED)
         return ANONYMOUS
 
+    def memberships(self, profile: gr.OAuthProfile | None) -> frozenset[str] | None:
+        """Whom a logged-in user may upload for: their account and their organisations (the OAuth profile's
+        `orgs`); None where no login is required (locally: anything goes)."""
+        if not self.settings.require_login:
+            return None
+        if profile is None:
+            raise Refused("submitter", LOGIN_NEEDED)
+        orgs = profile.get("orgs") or []
+        names = {org.get("preferred_username") for org in orgs if isinstance(org, dict)}
+        return frozenset({profile.username} | {name for name in names if isinstance(name, str) and name})
+
 
 def queue_frame(frame: pd.DataFrame, *, submitter: str = "", status: str = ALL) -> pd.DataFrame:
     """The queue for display, newest first, optionally one submitter's and one status's."""
@@ -80,35 +94,40 @@ def queue_frame(frame: pd.DataFrame, *, submitter: str = "", status: str = ALL) 
         rows = rows.loc[rows["status"] == status]
     rows = rows.sort_values(["submitted_at", "id"], ascending=False)[list(QUEUE_COLUMNS)].copy()
     rows["task"] = rows["task"].map(lambda task: TASKS[task].display_name)
+    for column in ("model_id", "submitter", "failure_reason"):  # outside text: plain, one line, no paths
+        rows[column] = rows[column].fillna("").map(one_line)
     for column in ("submitted_at", "updated_at"):
         rows[column] = rows[column].dt.strftime("%Y-%m-%d %H:%M:%S")
     return rows.rename(columns=QUEUE_COLUMNS).fillna("")
 
 
 def request_details(requests: RequestsRepo, request_id: str) -> tuple[str, str]:
-    """Markdown of one request's history and failure reason, and its log excerpt."""
+    """Markdown of one request's history and failure reason, and its log excerpt (plain text); every stored
+    or typed text in them is shown literally."""
     try:
         request = requests.get(request_id.strip())
     except NotFound:
-        return f"No request `{request_id}`.", ""
+        return f"No request {md_code(request_id)}.", ""
     except RecordError as err:
         logger.error("unreadable request record: %s", err)
-        return f"Request `{request_id}` cannot be read right now; the maintainers have been told.", ""
-    lines = [f"**{request.model_id}** on {TASKS[request.task].display_name}: **{request.status.value}**", ""]
+        return f"Request {md_code(request_id)} cannot be read right now; the maintainers have been told.", ""
+    task = TASKS[request.task].display_name
+    lines = [f"**{md_text(request.model_id)}** on {task}: **{request.status.value}**", ""]
     lines += [f"- {change.at:%Y-%m-%d %H:%M:%S} UTC: {change.status.value}" for change in request.history]
     if request.failure_reason:
-        lines += ["", f"**Failure:** {request.failure_reason}"]
+        lines += ["", f"**Failure:** {md_text(request.failure_reason)}"]
     if request.result_id:
-        lines += ["", f"Result `{request.result_id}`: see the Leaderboard and Label tabs."]
-    return "\n".join(lines), request.log_excerpt or ""
+        lines += ["", f"Result {md_code(request.result_id)}: see the Leaderboard and Label tabs."]
+    return "\n".join(lines), shown(request.log_excerpt or "")
 
 
 def _safely(action: Callable[[], str]) -> str:
-    """A refusal becomes its message on the page; anything else is logged and reported, never a crash."""
+    """A refusal becomes its message on the page (plain text: it may quote a model's files); anything else is
+    logged and reported, never a crash."""
     try:
         return action()
     except Refused as err:
-        return f"❌ {err}"
+        return f"❌ {md_message(err)}"
     except Exception:
         logger.exception("submission handler failed")
         return "❌ Something went wrong on our side. Check the queue below before trying again."
@@ -146,7 +165,7 @@ def build(tab: gr.Tab, portal: Portal) -> None:
     def submit(model_id: str, rev: str, task_id: str | None, profile: gr.OAuthProfile | None = None) -> str:
         def queue() -> str:
             submitted = portal.queue().submit(portal.plan(model_id, rev, task_id), portal.submitter(profile))
-            return ("✅ " if submitted.created else "ℹ️ ") + submitted.message()
+            return ("✅ " if submitted.created else "ℹ️ ") + md_message(submitted.message())
 
         return _safely(queue)
 
@@ -207,6 +226,43 @@ def build(tab: gr.Tab, portal: Portal) -> None:
     _build_vendor_upload(tab, portal)
 
 
+NOT_UPLOADED = "The archive must be uploaded through this page; choose the zip of your run folder again."
+
+
+def _check_received(path: str | Path | None) -> None:
+    """Refuse a path (or URL) that is not one of the files gradio's upload route received for this app."""
+    if path is None:
+        return
+    blocks = LocalContext.blocks.get(None)
+    uploads = blocks.upload_file_set if blocks is not None else set()
+    if str(path) not in uploads or not Path(path).is_file():
+        raise gr.Error(NOT_UPLOADED, print_exception=False)
+
+
+def only_uploads(component: gr.File) -> gr.File:
+    """This file component accepts only files gradio received through its upload route.
+
+    An API call may name any path (or URL) in its payload, and gradio copies it into its cache before the
+    handler runs: its own check (`processing_utils._check_allowed`) is off unless the app was started by
+    `launch()`, and `gr.mount_gradio_app` never does. The component's copy step refuses, before anything is
+    copied or read, every path that is not one of the app's own uploads (`Blocks.upload_file_set`). Wrapped
+    on the instance: a subclass of a gradio component makes gradio write a `.pyi` file beside its module.
+    """
+    copy, async_copy = component.move_resource_to_block_cache, component.async_move_resource_to_block_cache
+
+    def checked_copy(url_or_file_path: str | Path | None) -> str | None:
+        _check_received(url_or_file_path)
+        return copy(url_or_file_path)
+
+    async def checked_async_copy(url_or_file_path: str | Path | None) -> str | None:
+        _check_received(url_or_file_path)
+        return await async_copy(url_or_file_path)
+
+    component.move_resource_to_block_cache = checked_copy  # type: ignore[method-assign]
+    component.async_move_resource_to_block_cache = checked_async_copy  # type: ignore[method-assign]
+    return component
+
+
 def _build_vendor_upload(tab: gr.Tab, portal: Portal) -> None:
     gr.Markdown(
         "### Vendor upload (proprietary models)\n"
@@ -214,7 +270,9 @@ def _build_vendor_upload(tab: gr.Tab, portal: Portal) -> None:
         "the attestation. It is validated completely before anything is stored, then reviewed by a maintainer."
     )
     vendor_model = gr.Textbox(label="Model name (provider/model)", elem_id="vendor-model")
-    archive = gr.File(label="Run folder, zipped", file_types=[".zip"], type="filepath", elem_id="vendor-archive")
+    archive = only_uploads(
+        gr.File(label="Run folder, zipped", file_types=[".zip"], type="filepath", elem_id="vendor-archive")
+    )
     clauses = [
         gr.Checkbox(label=text.replace("**", ""), value=False, elem_id=f"vendor-{name}")
         for name, text in vendor.ATTESTATION_CLAUSES.items()
@@ -239,9 +297,16 @@ def _build_vendor_upload(tab: gr.Tab, portal: Portal) -> None:
             if not path:
                 raise Refused("model", "Choose the zip of your run folder first.")
             limits = ArchiveLimits(max_archive_bytes=int(portal.settings.vendor_archive_max_mb * 2**20))
-            checked = vendor.validate_archive(Path(path), model_id=model_id, attestation=attestation, limits=limits)
-            if checked.accepted:
-                vendor.store_accepted(portal.results, checked, Path(path))
+            checked = vendor.receive(
+                Path(path),
+                model_id=model_id,
+                attestation=attestation,
+                results=portal.results,
+                uploads=portal.uploads,
+                daily_limit=portal.settings.daily_upload_limit,
+                memberships=portal.memberships(profile),
+                limits=limits,
+            )
             return checked.markdown()
 
         return _safely(check_and_store)

@@ -3,29 +3,37 @@
 Nothing is stored until the whole archive has passed: safe extraction (core.archive), a recognised run
 folder, records that parse, a GPU run whose power limit and idle baseline fit its model (core.gpus),
 repetitions that are not copies, and every gate recomputed from the raw windows (runner.validate:
-settings, positive energies, power between idle and TDP, spread, tokens, repetitions). An accepted
-archive becomes a vendor Result pending maintainer review, stored in one commit with the original zip
-and the validation report; a rejected one writes nothing and says what failed.
+settings, positive energies, power between idle and TDP, spread, tokens, repetitions), then compared
+by meaning with every stored result (core.fingerprint): a copy of stored logs is refused, a near-copy
+flagged for the reviewer. An accepted archive becomes a vendor Result pending maintainer review. Raw logs
+are never public (methodology §5): the zip as uploaded and the full report go to the private uploads
+store, under `vendor/<result id>/`; the public results repo gets the result, the published figures.
+A rejected upload writes nothing and says what failed.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import tempfile
+import unicodedata
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.archive import ArchiveError, ArchiveLimits, extract_zip
 from core.catalog import SizeClass
+from core.fingerprint import NEAR_COPY_SHARE, fingerprint, measured_values, shared_share
 from core.gpus import DEFAULT_POWER_LIMIT_W, idle_floor_w, power_limit_w
+from core.markup import md_code, md_message, md_text
 from core.models import REFERENCE_GPU, Attestation, Result, ReviewStatus, Source, ValidityCheck
 from core.repos import ResultsRepo, new_record_id
-from core.store import NotFound, Put
+from core.store import Delete, Put, Store, StoreError
 from runner.validate import LogError, check_root
 from submission.open_model import Refused, check_model_id
 
@@ -45,7 +53,12 @@ ATTESTATION_CLAUSES = {
 }
 
 
+logger = logging.getLogger(__name__)
+
 DEFAULT_LIMITS = ArchiveLimits()
+DAY = timedelta(hours=24)
+UPLOADS_FOLDER = "vendor"
+FLAG = "⚠ near-copy:"
 H100_FAMILY = "NVIDIA H100"  # NVML names: "NVIDIA H100 80GB HBM3", "NVIDIA H100 PCIe", "NVIDIA H100 NVL"
 
 
@@ -56,9 +69,7 @@ class VendorReport(BaseModel):
 
     archive: str
     archive_sha256: str
-    logs_digest: str = Field(
-        default="", description="sha256 over the measurement files' hashes: the same logs, however they are zipped."
-    )
+    fingerprint: str = Field(default="", description="core.fingerprint's key of the measured windows.")
     checks: tuple[ValidityCheck, ...]
     result: Result | None = None
 
@@ -70,17 +81,48 @@ class VendorReport(BaseModel):
         return [f"{check.name}: {check.detail}" for check in self.checks if not check.passed]
 
     def markdown(self) -> str:
+        """The report for the page; the archive's name and what the checks quote from it are shown literally."""
         if self.accepted:
-            head = f"**Accepted** `{self.archive}` as result `{self.result.id}`, pending maintainer review."
+            archive, result = md_code(self.archive), md_code(self.result.id)
+            head = f"**Accepted** {archive} as result {result}, pending maintainer review."
         else:
-            head = f"**Rejected** `{self.archive}`: nothing was stored."
+            head = f"**Rejected** {md_code(self.archive)}: nothing was stored."
         lines = [head, ""]
-        lines += [f"- {'✅' if c.passed else '❌'} **{c.name}**: {c.detail}" for c in self.checks]
+        lines += [f"- {'✅' if c.passed else '❌'} **{md_text(c.name)}**: {md_message(c.detail)}" for c in self.checks]
         return "\n".join(lines)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def check_name(text: str, what: str) -> str:
+    """A name as typed or logged, checked and never cleaned: no control or format characters (refused, not
+    stripped), and the same ASCII string after Unicode NFKC, so that a look-alike of a known name (Cyrillic
+    `а`, full-width `ａ`) or one with an invisible character is refused instead of becoming a new one."""
+    for char in text:
+        if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
+            raise Refused("model", f"The {what} contains the control character U+{ord(char):04X}; type it plainly.")
+    folded = unicodedata.normalize("NFKC", text)
+    odd = next((char for char in folded if not char.isascii()), None)
+    if odd is not None or folded != text:
+        char = odd or next(c for c in text if unicodedata.normalize("NFKC", c) != c)
+        raise Refused(
+            "model", f"The {what} contains U+{ord(char):04X} ({unicodedata.name(char, 'unnamed')}): use plain ASCII."
+        )
+    return text
+
+
+def check_provider(model_id: str, memberships: frozenset[str] | None) -> None:
+    """On a Space an upload is made for an organisation its uploader belongs to (or their own account);
+    `memberships` is None where anything goes (no login, locally)."""
+    provider = model_id.partition("/")[0]
+    if memberships is not None and provider not in memberships:
+        known = ", ".join(sorted(memberships)) or "none"
+        raise Refused(
+            "model",
+            f"You can upload only for an organisation you belong to on the Hub (yours: {known}), not {provider}.",
+        )
 
 
 def attestation_for(submitter: str, ticked: dict[str, bool], now: datetime) -> Attestation:
@@ -109,7 +151,7 @@ def validate_archive(
     """Check an uploaded zip completely; the report's result is the vendor Result to store, if accepted."""
     if not model_id.strip():
         raise Refused("model", "Enter the model's name as `provider/model`: the label prints both.")
-    model_id = check_model_id(model_id)
+    model_id = check_model_id(check_name(model_id, "model name"))
     if "/" not in model_id:
         raise Refused("model", f"Name the model as `provider/model` (e.g. `acme/{model_id}`): the label shows both.")
     digest = ""
@@ -118,11 +160,13 @@ def validate_archive(
             digest = hashlib.file_digest(stream, "sha256").hexdigest()
     checks: list[ValidityCheck] = []
 
-    logs_digest = ""
-
     def verdict(result: Result | None = None) -> VendorReport:
         return VendorReport(
-            archive=archive.name, archive_sha256=digest, logs_digest=logs_digest, checks=tuple(checks), result=result
+            archive=archive.name,
+            archive_sha256=digest,
+            fingerprint=fingerprint(result) if result else "",
+            checks=tuple(checks),
+            result=result,
         )
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -132,7 +176,6 @@ def validate_archive(
             checks.append(ValidityCheck(name="archive_safe", passed=False, detail=str(err)))
             return verdict()
         checks.append(ValidityCheck(name="archive_safe", passed=True, detail="a zip within every size and path rule"))
-        logs_digest = measurements_digest(Path(tmp))
         try:
             report = check_root(Path(tmp), archive.name)
         except LogError as err:
@@ -175,7 +218,7 @@ def validate_archive(
             "reviewed_at": None,
             "checks": report.recomputed,  # what we recomputed, not what the upload claims
             "validation": tuple(checks),
-            "logs_path": f"logs/{result_id}",
+            "logs_path": None,  # raw vendor logs are never public: they are in the uploads store
         }
     )
     return verdict(vendor)
@@ -187,6 +230,14 @@ def _gpu_run(result: Result) -> ValidityCheck:
     where = f"{hardware.gpu_count} × {hardware.gpu_name}"
     if hardware.gpu_count == 0:
         return ValidityCheck(name="hardware", passed=False, detail="a CPU run: vendor results must be measured on GPUs")
+    if hardware.gpu_name not in DEFAULT_POWER_LIMIT_W:  # exact: a look-alike would be a population of its own
+        try:
+            check_name(hardware.gpu_name, "GPU name")
+            why = "not exactly the NVML name of a GPU we know"
+        except Refused as err:
+            why = str(err)
+        known = ", ".join(DEFAULT_POWER_LIMIT_W)
+        return ValidityCheck(name="hardware", passed=False, detail=f"GPU {hardware.gpu_name!r}: {why} (known: {known})")
     if hardware.gpu_count > 1 and result.size_class is not SizeClass.C:
         return ValidityCheck(
             name="hardware",
@@ -222,7 +273,7 @@ def _power_limits(result: Result) -> ValidityCheck:
     problems = []
     if hardware.tdp_w is None or not math.isclose(hardware.tdp_w, expected, rel_tol=0.01):
         problems.append(f"recorded power limit {hardware.tdp_w!r} W, the {hardware.gpu_name}'s is {expected:g} W")
-    floor = idle_floor_w(expected)
+    floor = idle_floor_w(hardware.gpu_name, hardware.gpu_count) or 0.0
     idle = hardware.idle_power_w
     if idle is not None and not floor < idle < expected:
         problems.append(f"idle baseline {idle!r} W is not between {floor:g} W and {expected:g} W")
@@ -250,43 +301,93 @@ def _distinct_repetitions(result: Result) -> ValidityCheck:
     return ValidityCheck(name="repetitions_distinct", passed=True, detail="every repetition is its own measurement")
 
 
-def measurements_digest(root: Path) -> str:
-    """sha256 over the sorted hashes of the measurement files (ours, or the reference runner's reports):
-    the same logs zipped again, under another folder name or with files added, give the same digest."""
-    hashes = sorted(
-        hashlib.sha256(path.read_bytes()).hexdigest()
-        for name in ("measurements.json", "benchmark_report.json")
-        for path in root.rglob(name)
-        if path.is_file()
-    )
-    return hashlib.sha256("\n".join(hashes).encode()).hexdigest() if hashes else ""
+def compare_with_stored(report: VendorReport, stored: pd.DataFrame) -> VendorReport:
+    """The upload against every stored result, open ones included, by the index's fingerprints: the same
+    windows are refused (a failed `logs_unique` check); a near-copy is accepted, flagged for the reviewer."""
+    if report.result is None:
+        return report
+    same = stored.loc[stored["fingerprint"] == report.fingerprint, "id"]
+    if not same.empty:
+        check = ValidityCheck(
+            name="logs_unique",
+            passed=False,
+            detail=f"these logs are already stored: they measure exactly what result {same.iloc[0]} measured",
+        )
+        return report.model_copy(update={"checks": (*report.checks, check), "result": None})
+    values = measured_values(report.result)
+    closest = shared_share(values, zip(stored["id"], stored["measured_values"].fillna(""), strict=True))
+    if closest is not None and closest[1] > NEAR_COPY_SHARE * closest[2]:
+        result_id, shared, total = closest
+        detail = f"{FLAG} {shared} of {total} measured values equal those of result {result_id}: check before approving"
+    else:
+        detail = "no stored result measured the same windows"
+    check = ValidityCheck(name="logs_unique", passed=True, detail=detail)
+    result = report.result.model_copy(update={"validation": (*report.result.validation, check)})
+    return report.model_copy(update={"checks": (*report.checks, check), "result": result})
 
 
-def store_accepted(results: ResultsRepo, report: VendorReport, archive: Path) -> str:
-    """Store an accepted upload: the result, the zip as uploaded and the report, in one commit.
+def uploads_folder(result_id: str) -> str:
+    """Where an upload's zip and full report are, in the uploads store."""
+    return f"{UPLOADS_FOLDER}/{result_id}"
 
-    Logs are stored once: a marker named by their measurements' digest is written in the same commit, and
-    checked inside it, so the same logs cannot become two results. Raises Refused for repeated logs.
-    """
-    if report.result is None or not report.logs_digest:
+
+def store_accepted(
+    results: ResultsRepo, uploads: Store, report: VendorReport, archive: Path, *, daily_limit: int, now: datetime
+) -> str:
+    """Store an accepted upload: the zip as uploaded and the full report in the private uploads store, then
+    the result in the results repo, its guard re-checking inside that commit that the same windows are not
+    stored and the uploader's daily limit is not reached. A refused result leaves no upload behind.
+    Raises Refused for repeated logs and for the limit."""
+    if report.result is None or not report.fingerprint:
         raise ValueError("only an accepted archive is stored")
-    folder = report.result.logs_path
-    marker = f"archives/{report.logs_digest}.json"
-    report_json = json.dumps(report.model_dump(mode="json", exclude={"result"}), indent=2).encode()
+    result = report.result
+    uploader = result.attestation.attested_by if result.attestation else ""
 
-    def stored_once(_index: object) -> None:
+    def guard(index: pd.DataFrame) -> None:
+        same = index.loc[index["fingerprint"] == report.fingerprint, "id"]
+        if not same.empty:
+            raise Refused(
+                "model", f"These logs were already uploaded: they are result `{same.iloc[0]}`. Nothing was stored."
+            )
+        mine = index.loc[(index["attested_by"] == uploader) & (index["attested_at"] > now - DAY), "attested_at"]
+        if len(mine) >= daily_limit:
+            after = f"{min(mine) + DAY:%Y-%m-%d %H:%M} UTC"
+            raise Refused(
+                "submitter", f"Each user may upload {daily_limit} archives a day; the next one after {after}."
+            )
+
+    guard(results.table().frame)  # refused before the upload is written, in the common case
+    folder = uploads_folder(result.id)
+    report_json = json.dumps(report.model_dump(mode="json"), indent=2).encode()
+    files = [Put(f"{folder}/archive.zip", archive.read_bytes()), Put(f"{folder}/validation.json", report_json)]
+    uploads.transact(lambda: files, message=f"Upload for {result.id}")
+    try:
+        return results.add(result, guard=guard)
+    except BaseException:
         try:
-            earlier = json.loads(results.store.read(marker))["result_id"]
-        except NotFound:
-            return
-        raise Refused("model", f"These logs were already uploaded: they are result `{earlier}`. Nothing was stored.")
+            uploads.transact(lambda: [Delete(put.path) for put in files], message=f"Drop the upload for {result.id}")
+        except StoreError:
+            logger.exception("the upload of refused result %s stays in the uploads store", result.id)
+        raise
 
-    return results.add(
-        report.result,
-        extra=[
-            Put(f"{folder}/archive.zip", archive.read_bytes()),
-            Put(f"{folder}/validation.json", report_json),
-            Put(marker, json.dumps({"result_id": report.result.id}).encode()),
-        ],
-        guard=stored_once,
-    )
+
+def receive(
+    archive: Path,
+    *,
+    model_id: str,
+    attestation: Attestation,
+    results: ResultsRepo,
+    uploads: Store,
+    daily_limit: int,
+    memberships: frozenset[str] | None = None,
+    limits: ArchiveLimits = DEFAULT_LIMITS,
+    clock: Callable[[], datetime] = _now,
+) -> VendorReport:
+    """One upload, as the Submit tab takes it: checked, compared with every stored result, stored if accepted."""
+    if model_id.strip():  # before the archive is read: a name refused costs nothing
+        check_provider(check_model_id(check_name(model_id, "model name")), memberships)
+    report = validate_archive(archive, model_id=model_id, attestation=attestation, limits=limits, clock=clock)
+    report = compare_with_stored(report, results.table().frame)
+    if report.accepted:
+        store_accepted(results, uploads, report, archive, daily_limit=daily_limit, now=attestation.attested_at)
+    return report

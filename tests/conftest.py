@@ -45,6 +45,7 @@ def hub_settings(hub_server, tmp_path, name: str) -> Settings:
         hub_endpoint=hub_server.url,
         requests_repo=f"tester/{name}-requests",
         results_repo=f"tester/{name}-results",
+        uploads_repo=f"tester/{name}-uploads",
         hf_token=HUB_TOKEN,
         cache_dir=tmp_path / "cache",
     )

@@ -7,7 +7,8 @@ and by ``datasets``.
 Tests run Hub-backed storage code against it over real HTTP instead of mocking
 the client.  Everything lives in memory and disappears with the server.
 
-Implemented (model / dataset / space repos; repo ids must be ``namespace/name``):
+Implemented (model / dataset / space repos; repo ids must be ``namespace/name`` and are matched
+case-insensitively, as on the Hub: ``Org/Name`` finds ``org/name``, whose info says ``id: org/name``):
 
 * ``POST /api/repos/create`` (``visibility``: ``public``/``private``, ``protected`` for Spaces,
   or the older ``private`` flag; 409 + ``url`` in the body when it exists, which
@@ -540,9 +541,7 @@ class LocalHubServer:
         if gated is not UNCHANGED and gated is not False and gated not in ("auto", "manual"):
             raise ValueError(f"gated must be False, 'auto' or 'manual', not {gated!r}")
         with self._lock:
-            if (repo_type, repo_id) not in self._repos:
-                self._create_repo(repo_type, repo_id, private=private)
-            repo = self._repos[(repo_type, repo_id)]
+            repo = self._find_repo(repo_type, repo_id) or self._create_repo(repo_type, repo_id, private=private)
             if not isinstance(gated, _Unchanged):
                 repo.gated = gated
             if not isinstance(pipeline_tag, _Unchanged):
@@ -577,8 +576,16 @@ class LocalHubServer:
         repo.branches[branch] = commit.sha
         return commit
 
-    def _get_repo(self, repo_type: str, repo_id: str, authorized: bool) -> _Repo:
+    def _find_repo(self, repo_type: str, repo_id: str) -> _Repo | None:
+        """The repo by id, whatever its case: like the Hub, `Org/Name` finds `org/name` (its info says the latter)."""
         repo = self._repos.get((repo_type, repo_id))
+        if repo is None:
+            wanted = repo_id.casefold()
+            repo = next((r for (t, i), r in self._repos.items() if t == repo_type and i.casefold() == wanted), None)
+        return repo
+
+    def _get_repo(self, repo_type: str, repo_id: str, authorized: bool) -> _Repo:
+        repo = self._find_repo(repo_type, repo_id)
         if repo is None or (repo.private and not authorized):
             raise HubError(404, "Repository not found", "RepoNotFound")
         return repo
@@ -760,8 +767,9 @@ class _Handler(BaseHTTPRequestHandler):
         self._require_write()
         repo_type, repo_id, data = self._repo_from_body()
         with self.hub._lock:
-            if (repo_type, repo_id) in self.hub._repos:
-                url = self._url(self.hub._repos[(repo_type, repo_id)])
+            existing = self.hub._find_repo(repo_type, repo_id)
+            if existing is not None:
+                url = self._url(existing)
                 raise HubError(409, f"You already created this {repo_type} repo", url=url)
             repo = self.hub._create_repo(repo_type, repo_id, self._private_from_body(repo_type, data))
         return 200, {"url": self._url(repo), "name": repo_id, "id": repo_id}, {}
@@ -778,8 +786,8 @@ class _Handler(BaseHTTPRequestHandler):
         self._require_write()
         repo_type, repo_id, _ = self._repo_from_body()
         with self.hub._lock:
-            self._repo(repo_type, repo_id)
-            del self.hub._repos[(repo_type, repo_id)]
+            repo = self._repo(repo_type, repo_id)
+            del self.hub._repos[(repo_type, repo.repo_id)]
         return 200, {}, {}
 
     def h_whoami(self):
@@ -807,9 +815,9 @@ class _Handler(BaseHTTPRequestHandler):
                     sibling["lfs"] = {"sha256": f.sha256, "size": len(f.content), "pointerSize": len(f.pointer)}
             siblings.append(sibling)
         info = {
-            "_id": hashlib.sha1(f"{repo_type}/{repo_id}".encode()).hexdigest()[:24],
-            "id": repo_id,
-            "author": repo_id.split("/")[0],
+            "_id": hashlib.sha1(f"{repo_type}/{repo.repo_id}".encode()).hexdigest()[:24],
+            "id": repo.repo_id,  # the canonical id, whatever case the request used
+            "author": repo.repo_id.split("/")[0],
             "sha": commit.sha,
             "createdAt": repo.created_at,
             "lastModified": commit.date,

@@ -72,28 +72,28 @@ NETWORK_GUARD = '''"""Test guard: every network access of a runner child is refu
 import os
 import socket
 
-_LOG = os.environ.get("AIES_TEST_NETWORK_LOG")
-if _LOG:
-    _connect, _connect_ex = socket.socket.connect, socket.socket.connect_ex
+# Beside this file, not named in the environment: the engine passes a child only the variables it allows.
+_LOG = os.path.join(os.path.dirname(os.path.abspath(__file__)), "network.log")
+_connect, _connect_ex = socket.socket.connect, socket.socket.connect_ex
 
-    def _refuse(what):
-        with open(_LOG, "a") as out:
-            out.write(f"{os.getpid()} {what}\\n")
-        raise OSError(f"network access refused by the test guard: {what}")
+def _refuse(what):
+    with open(_LOG, "a") as out:
+        out.write(f"{os.getpid()} {what}\\n")
+    raise OSError(f"network access refused by the test guard: {what}")
 
-    def _guarded(original):
-        def connect(self, address):
-            if self.family in (socket.AF_INET, socket.AF_INET6):
-                _refuse(f"connect {address!r}")
-            return original(self, address)
-        return connect
+def _guarded(original):
+    def connect(self, address):
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            _refuse(f"connect {address!r}")
+        return original(self, address)
+    return connect
 
-    def getaddrinfo(host, *args, **kwargs):
-        _refuse(f"getaddrinfo {host!r}")
+def getaddrinfo(host, *args, **kwargs):
+    _refuse(f"getaddrinfo {host!r}")
 
-    socket.socket.connect = _guarded(_connect)
-    socket.socket.connect_ex = _guarded(_connect_ex)
-    socket.getaddrinfo = getaddrinfo
+socket.socket.connect = _guarded(_connect)
+socket.socket.connect_ex = _guarded(_connect_ex)
+socket.getaddrinfo = getaddrinfo
 '''
 
 
@@ -180,7 +180,7 @@ def _network_guard(folder: Path) -> Path:
 def runs(assets, tmp_path_factory) -> tuple[dict[str, Outcome], Path, bool]:
     root = tmp_path_factory.mktemp("runs")
     guard = _network_guard(root / "guard")
-    network_log = root / "network.log"
+    network_log = guard / "network.log"
     jobs = {}
     for case, (model, task, dataset) in SUCCESSES.items():
         jobs[case] = (_spec(getattr(assets, model), task, getattr(assets, dataset)), None)
@@ -191,7 +191,6 @@ def runs(assets, tmp_path_factory) -> tuple[dict[str, Outcome], Path, bool]:
         )
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("PYTHONPATH", str(guard))
-        patch.setenv("AIES_TEST_NETWORK_LOG", str(network_log))
         # Four children at once on a machine of 2 cores: with one torch thread each, since OpenMP threads that
         # wait for a core spin and burn it (measured here: the fixture took 189 s with torch's default, 85 s so).
         patch.setenv("OMP_NUM_THREADS", "1")
@@ -482,8 +481,9 @@ def test_no_child_outlives_its_run(outcomes):
 
 
 def test_the_network_guard_refuses_and_logs(tmp_path):
-    log = tmp_path / "network.log"
-    env = os.environ | {"PYTHONPATH": str(_network_guard(tmp_path / "guard")), "AIES_TEST_NETWORK_LOG": str(log)}
+    guard = _network_guard(tmp_path / "guard")
+    log = guard / "network.log"
+    env = os.environ | {"PYTHONPATH": str(guard)}
     code = "import socket; socket.create_connection(('192.0.2.1', 443), timeout=1)"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode != 0 and "refused by the test guard" in out.stderr

@@ -97,6 +97,7 @@ def test_a_healthy_standard_gpu_run_passes_every_gate(task):
         "gpu_energy_positive",
         "gpu_energy_from_counter",
         "average_power_in_range",
+        "speed_within_bounds",
         "power_limit_default",
         "window_long_enough",
         "cv_below_threshold",
@@ -112,7 +113,7 @@ def test_a_cpu_run_records_the_gpu_gates_as_not_applicable():
     checks = checks_of(gate_input(TaskId.TEXT_GENERATION, on_gpu=False, windows=windows))
     for name in ("gpu_energy_positive", "gpu_energy_from_counter", "average_power_in_range", "window_long_enough"):
         assert checks[name].passed and checks[name].detail == NOT_APPLICABLE_CPU
-    assert checks["gpu_exclusive"].detail == NOT_APPLICABLE_CPU
+    assert checks["gpu_exclusive"].detail == checks["speed_within_bounds"].detail == NOT_APPLICABLE_CPU
     assert checks["score_energy_positive"].passed and "CPU" in checks["score_energy_positive"].detail
     assert checks["decode_positive"].passed  # decode GPU energy is 0 − 0 on a CPU run: not checked
 
@@ -166,7 +167,7 @@ def test_a_zero_gpu_reading_fails_the_whole_run():
         (300.0, IDLE_W, TDP_W, True, "within idle 70.0 W"),
         (TDP_W - 1, IDLE_W, TDP_W, True, "within"),
         (50.0, IDLE_W, TDP_W, False, "repetition 1 forward"),  # under the idle baseline: the GPU did nothing
-        (900.0, IDLE_W, TDP_W, False, "900.0"),
+        (900.0, IDLE_W, TDP_W, False, "repetition 1 forward: 900 W"),
         (300.0, None, TDP_W, False, "no idle baseline"),
         (300.0, IDLE_W, None, False, "no TDP"),
     ],
@@ -174,7 +175,8 @@ def test_a_zero_gpu_reading_fails_the_whole_run():
 )
 def test_average_power_in_range(watts, idle_w, tdp_w, passed, detail):
     windows = [window("preprocess_dataset", watts=IDLE_W), window("forward", watts=watts)]
-    check = gates.average_power_in_range(windows, idle_power_w=idle_w, tdp_w=tdp_w, on_gpu=True)
+    repetitions = gates.phase_values(TaskId.TEXT_CLASSIFICATION, windows)
+    check = gates.average_power_in_range(repetitions, idle_power_w=idle_w, tdp_w=tdp_w, on_gpu=True)
     assert check.passed is passed and detail in check.detail
 
 
@@ -184,7 +186,8 @@ def test_average_power_leaves_out_preprocessing_and_loading():
         window("preprocess_dataset", watts=IDLE_W * 0.99),  # the GPU idles while the CPU tokenises
         window("forward", watts=300.0),
     ]
-    assert gates.average_power_in_range(windows, idle_power_w=IDLE_W, tdp_w=TDP_W, on_gpu=True).passed
+    repetitions = gates.phase_values(TaskId.TEXT_CLASSIFICATION, windows)
+    assert gates.average_power_in_range(repetitions, idle_power_w=IDLE_W, tdp_w=TDP_W, on_gpu=True).passed
 
 
 @pytest.mark.parametrize(

@@ -525,3 +525,25 @@ def test_only_one_copy_of_the_pytorch_weights_is_downloaded(repos, tmp_path, hub
         "unet/diffusion_pytorch_model.safetensors",
         "vae/diffusion_pytorch_model.fp16.safetensors",
     ]
+
+
+def test_a_hub_echoing_the_token_leaves_it_out_of_the_public_failure(repos, tmp_path, hub_server):
+    """A server (or a proxy before it) that quotes the request's headers in its error: the reason and the log
+    excerpt of the FAILED request are public, so neither may hold the worker's token."""
+    from huggingface_hub import HfApi
+
+    from tests.conftest import HUB_TOKEN
+    from tests.fault_proxy import FaultProxy
+
+    requests, _ = repos
+    requests.add(make_request(request_id="q1", model_id="tester/echoed"))
+    with FaultProxy(hub_server.url) as proxy:
+        proxy.inject("echo", times=None)
+        hub = HfApi(endpoint=proxy.url, token=HUB_TOKEN)
+        failed = make_worker(repos, tmp_path, hub=hub, cache_dir=tmp_path / "cache").run_once()
+        assert any(fault == "echo" for _, _, fault in proxy.log)  # the echo was served
+    assert failed.status is RequestStatus.FAILED
+    assert failed.failure_reason.startswith("load: tester/echoed could not be downloaded from ")
+    assert "Traceback" in failed.log_excerpt
+    assert HUB_TOKEN not in failed.failure_reason + failed.log_excerpt
+    assert HUB_TOKEN not in requests.store.read(f"records/tester/echoed/{failed.id}.json").decode()

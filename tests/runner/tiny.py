@@ -406,6 +406,40 @@ def build_custom_code_model(folder: Path) -> Path:
     return folder
 
 
+def build_environment_printing_model(folder: Path, *, leaked: str, fail: bool) -> Path:
+    """A text classifier with code of its own (a BERT under another model type) that, when loaded, prints its
+    whole environment and `leaked` (a secret it found some other way) to stderr and stdout and into a file of
+    its working folder, then raises with them in the message (`fail`) or runs."""
+    build_bert_classifier(folder)
+    config = json.loads((folder / "config.json").read_text())
+    config |= {
+        "model_type": "aies-env-dump",
+        "architectures": ["EnvDumpForSequenceClassification"],
+        "auto_map": {
+            "AutoConfig": "configuration_envdump.EnvDumpConfig",
+            "AutoModelForSequenceClassification": "modeling_envdump.EnvDumpForSequenceClassification",
+        },
+    }
+    (folder / "config.json").write_text(json.dumps(config))
+    (folder / "configuration_envdump.py").write_text(
+        "import os\nimport sys\n\nfrom transformers import BertConfig\n\n"
+        "DUMP = '\\n'.join(f'{name}={value}' for name, value in sorted(os.environ.items()))\n"
+        f"DUMP += '\\nfound elsewhere: ' + {leaked!r}\n"
+        "print('ENVIRONMENT BEGIN\\n' + DUMP + '\\nENVIRONMENT END', file=sys.stderr, flush=True)\n"
+        "print(DUMP, flush=True)\n"
+        "with open('environment.txt', 'w') as out:\n    out.write(DUMP)\n"
+        + ("raise RuntimeError('environment: ' + DUMP)\n" if fail else "")
+        + "\n\nclass EnvDumpConfig(BertConfig):\n    model_type = 'aies-env-dump'\n"
+    )
+    (folder / "modeling_envdump.py").write_text(
+        "from transformers import BertForSequenceClassification\n\n"
+        "from .configuration_envdump import EnvDumpConfig\n\n\n"
+        "class EnvDumpForSequenceClassification(BertForSequenceClassification):\n"
+        "    config_class = EnvDumpConfig\n"
+    )
+    return folder
+
+
 def _clip_tokenizer(*, max_length: int, merges: int = 60) -> CLIPTokenizer:
     """A CLIP tokenizer (byte-level BPE, words ending in `</w>`) with merges learnt here from the prompts.
 

@@ -5,6 +5,8 @@ import threading
 import pytest
 
 from core.store import Conflict, Delete, NotFound, Put
+from core.store.hub import HubStore
+from core.store.local import LocalStore
 
 
 def test_commit_then_read_and_list(store):
@@ -109,3 +111,33 @@ def test_transact_propagates_build_errors_and_writes_nothing(store):
     with pytest.raises(ValueError, match="duplicate"):
         store.transact(build, message="nope")
     assert store.head() == head
+
+
+def twin(store):
+    """A second handle on the same repository (and, for the Hub, the same download cache)."""
+    if isinstance(store, LocalStore):
+        return LocalStore(store.root)
+    return HubStore(store.repo_id, api=store.api, cache_dir=store.cache_dir, create=False)
+
+
+def test_a_read_after_another_writer_committed_sees_the_new_content(store):
+    store.commit([Put("a.txt", b"old")], parent=store.head(), message="1")
+    assert store.read("a.txt") == b"old"  # now in the cache, for the Hub
+    other = twin(store)
+    other.commit([Put("a.txt", b"new")], parent=other.head(), message="2")
+    assert store.read("a.txt") == b"new"
+    assert store.list("") == other.list("")
+
+
+def test_reads_inside_a_transaction_see_its_parent(store):
+    store.commit([Put("a.txt", b"1")], parent=store.head(), message="1")
+    seen = []
+
+    def build():
+        seen.append((store.pinned(), store.read("a.txt"), store.list("")))
+        return [Put("a.txt", b"2")]
+
+    parent = store.head()
+    store.transact(build, message="2")
+    assert seen == [(parent, b"1", [".gitattributes", "a.txt"] if isinstance(store, HubStore) else ["a.txt"])]
+    assert store.pinned() is None and store.read("a.txt") == b"2"

@@ -590,3 +590,18 @@ def test_private_seeded_model_is_not_found_without_the_token(server: LocalHubSer
     assert api.model_info("org/secret").private is True
     path = hf_hub_download("org/secret", "config.json", endpoint=server.url, token=TOKEN, cache_dir=tmp_path)
     assert Path(path).read_bytes() == CONFIG
+
+
+def test_a_differently_cased_id_finds_the_repo_and_its_info_names_it_canonically(server, api) -> None:
+    """Like the Hub: `model_info("Org/Name")` answers for `org/name` with `id: "org/name"`; no second repo."""
+    sha = server.seed("Acme-Labs/Tiny-Model", {"config.json": b"{}"})
+    for variant in ("acme-labs/tiny-model", "ACME-LABS/TINY-MODEL", "Acme-Labs/Tiny-Model"):
+        info = api.model_info(variant)
+        assert (info.id, info.sha, info.author) == ("Acme-Labs/Tiny-Model", sha, "Acme-Labs")
+    path = hf_hub_download("acme-labs/TINY-model", "config.json", endpoint=server.url, token=TOKEN)
+    assert Path(path).read_bytes() == b"{}"
+    server.seed("acme-labs/tiny-model", {"more.json": b"[]"})  # the same repo, a second commit
+    assert api.model_info("Acme-Labs/Tiny-Model").id == "Acme-Labs/Tiny-Model"
+    assert server.commit_count("Acme-Labs/Tiny-Model", repo_type="model") == 3
+    with pytest.raises(HfHubHTTPError, match="409"):
+        api.create_repo("acme-labs/tiny-model", exist_ok=False)

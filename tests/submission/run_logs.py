@@ -28,6 +28,7 @@ from tests.factories import T0, standard_settings
 
 IDLE_W = 70.0
 TDP_W = 700.0
+GPU_NAME = "NVIDIA H100 80GB HBM3"
 PARAMETERS = 124_000_000
 RUNNER_PID = 4242
 
@@ -69,7 +70,11 @@ def windows(task: TaskId, *, power_w: float = 300.0, seconds: float = 20.0, spre
 
 
 def write_run(
-    folder: Path, task: TaskId = TaskId.TEXT_CLASSIFICATION, *, raw_windows: list[dict] | None = None
+    folder: Path,
+    task: TaskId = TaskId.TEXT_CLASSIFICATION,
+    *,
+    raw_windows: list[dict] | None = None,
+    parameters: int = PARAMETERS,
 ) -> Path:
     """Write a complete, valid GPU run folder for `task` into `folder`."""
     spec = TASKS[task]
@@ -85,6 +90,9 @@ def write_run(
             idle_power_w=IDLE_W,
             tdp_w=TDP_W,
             enforced_limit_w=TDP_W,
+            gpu_name=GPU_NAME,
+            gpu_count=1,
+            parameters=parameters,
         )
     )
     repetitions = tuple(
@@ -95,10 +103,10 @@ def write_run(
         id="20261101T000000-abcdef01",
         model_id="vendor-run",
         task=task,
-        size_class=size_class_for(PARAMETERS) if spec.has_size_classes else None,
-        parameters=PARAMETERS,
+        size_class=size_class_for(parameters) if spec.has_size_classes else None,
+        parameters=parameters,
         hardware=Hardware(
-            gpu_name="NVIDIA H100 80GB HBM3",
+            gpu_name=GPU_NAME,
             gpu_count=1,
             gpu_uuids=("GPU-1",),
             driver="550.54.15",

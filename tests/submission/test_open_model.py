@@ -48,6 +48,16 @@ def test_a_hub_model_is_resolved_to_its_commit_and_classed(hub_api, seed) -> Non
     assert sha in text and "1,234" in text and "class **A**" in text and "max_new_tokens = 10" in text
 
 
+def test_a_case_variant_resolves_to_the_hubs_own_id(hub_api, hub_server) -> None:
+    """The plan carries `model_info(...).id` with its case, not the text typed (a pasted address included)."""
+    model_id = f"Acme/Tiny-LM-{uuid.uuid4().hex[:8]}"
+    sha = hub_server.seed(model_id, {"config.json": _config("LlamaForCausalLM"), "model.safetensors": _weights(12)})
+    for typed in (model_id, model_id.lower(), model_id.upper(), f"https://huggingface.co/{model_id.swapcase()}"):
+        planned = plan(hub_api, typed)
+        assert (planned.model.model_id, planned.model.revision) == (model_id, sha)
+        assert model_id in planned.describe()
+
+
 def test_a_branch_resolves_and_an_old_sha_is_kept(hub_api, seed, hub_server) -> None:
     model_id, first = seed({"config.json": _config("BertForSequenceClassification"), "a.safetensors": _weights(5)})
     hub_server.seed(model_id, {"b.safetensors": _weights(7)})

@@ -152,3 +152,31 @@ def test_concurrent_submissions_cannot_exceed_the_daily_limit(repo, clock) -> No
         thread.join()
     assert (len(created), len(limited)) == (3, 3)
     assert len(repo.table().frame) == 3
+
+
+def test_case_variants_of_one_hub_model_queue_one_request(repo, clock, hub_api, hub_server) -> None:
+    """Five spellings of one model (and its branch name) are one request, stored under the Hub's own id."""
+    from submission.open_model import plan_submission
+
+    model_id = "Acme/Case-Model"
+    config = b'{"architectures": ["BertForSequenceClassification"], "model_type": "bert"}'
+    sha = hub_server.seed(model_id, {"config.json": config})
+    queue = SubmissionQueue(repo, daily_limit=10, clock=clock)
+    typed = [("acme/case-model", ""), ("ACME/CASE-MODEL", ""), ("Acme/Case-Model", "main"), ("aCME/cASE-mODEL", sha)]
+    typed.append((f"https://huggingface.co/{model_id.lower()}/tree/main", ""))
+    outcomes = [
+        queue.submit(plan_submission(m, r, "text_classification", api=hub_api, models_dir=None), "alice")
+        for m, r in typed
+    ]
+    assert [outcome.created for outcome in outcomes] == [True, False, False, False, False]
+    frame = repo.table().frame
+    assert list(frame["model_id"]) == [model_id] and list(frame["revision"]) == [sha]
+    assert repo.get(outcomes[0].request.id).model_id == model_id
+
+
+def test_a_request_stored_under_another_case_is_still_a_duplicate(repo, clock) -> None:
+    """Requests stored before ids were canonical (the text typed) still meet the canonical plan."""
+    queue = SubmissionQueue(repo, daily_limit=10, clock=clock)
+    first = queue.submit(make_plan("ORG/Model"), "alice").request
+    again = queue.submit(make_plan("org/model"), "bob")
+    assert not again.created and again.request.id == first.id

@@ -17,7 +17,7 @@ from tests.factories import later, make_request
 def portal(tmp_path, **settings) -> Portal:
     config = Settings(backend="local", data_dir=tmp_path, **settings)
     requests, results = RequestsRepo(LocalStore(tmp_path / "requests")), ResultsRepo(LocalStore(tmp_path / "results"))
-    return Portal(config, requests, results, None)
+    return Portal(config, requests, results, None, LocalStore(tmp_path / "uploads"))
 
 
 def test_a_login_is_needed_only_where_required(tmp_path) -> None:
@@ -60,4 +60,21 @@ def test_request_details_show_history_failure_and_log(tmp_path) -> None:
     text, log = request_details(repo, "q1")
     assert "FAILED" in text and "oom: too big" in text and "2026-11-01 00:03:00" in text
     assert log == "CUDA OOM"
-    assert request_details(repo, "nope") == ("No request `nope`.", "")
+    assert request_details(repo, "nope") == ("No request <code>nope</code>.", "")
+
+
+def test_on_a_space_uploads_are_for_the_users_own_organisations(tmp_path) -> None:
+    profile = gr.OAuthProfile(
+        {
+            "preferred_username": "alice",
+            "name": "Alice",
+            "profile": "",
+            "picture": "",
+            "orgs": [{"preferred_username": "acme", "name": "ACME Corp"}, {"name": "no handle"}],
+        }
+    )
+    assert portal(tmp_path, require_login=False).memberships(None) is None  # locally anything goes
+    on_space = portal(tmp_path, require_login=True)
+    assert on_space.memberships(profile) == frozenset({"alice", "acme"})
+    with pytest.raises(Refused, match="Log in"):
+        on_space.memberships(None)

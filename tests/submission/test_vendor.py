@@ -4,11 +4,12 @@ nothing is written. Then the maintainer's review."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import stat
 import zipfile
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -17,6 +18,7 @@ from core.archive import ArchiveLimits
 from core.catalog import TaskId
 from core.models import ReviewStatus, Source
 from core.repos import ResultsRepo
+from core.store import Put
 from core.store.local import LocalStore
 from submission import vendor
 from submission.open_model import Refused
@@ -32,6 +34,11 @@ def results(tmp_path) -> ResultsRepo:
     return ResultsRepo(LocalStore(tmp_path / "results"))
 
 
+@pytest.fixture
+def uploads(tmp_path) -> LocalStore:
+    return LocalStore(tmp_path / "uploads")
+
+
 def attestation():
     return vendor.attestation_for("acme-admin", ALL_TICKED, T0)
 
@@ -41,33 +48,49 @@ def good_folder(tmp_path: Path, task: TaskId = TaskId.TEXT_CLASSIFICATION, **win
     return run_logs.write_run(tmp_path / f"run-{task.value}", task, raw_windows=raw)
 
 
-def upload(results: ResultsRepo, archive: Path, *, limits: ArchiveLimits | None = None) -> vendor.VendorReport:
-    """Validate and, if accepted, store: what the Submit tab does."""
-    report = vendor.validate_archive(
+def upload(
+    results: ResultsRepo,
+    archive: Path,
+    *,
+    limits: ArchiveLimits | None = None,
+    uploads: LocalStore | None = None,
+    model_id: str = "acme/secret-model",
+    daily_limit: int = 100,
+    by: str = "acme-admin",
+    at: datetime = T0,
+) -> vendor.VendorReport:
+    """Validate, compare and, if accepted, store: what the Submit tab does."""
+    return vendor.receive(
         archive,
-        model_id="acme/secret-model",
-        attestation=attestation(),
+        model_id=model_id,
+        attestation=vendor.attestation_for(by, ALL_TICKED, at),
+        results=results,
+        uploads=uploads or LocalStore(archive.parent / "uploads-of-test"),
+        daily_limit=daily_limit,
         limits=limits or ArchiveLimits(),
-        clock=lambda: T0,
+        clock=lambda: at,
     )
-    if report.accepted:
-        vendor.store_accepted(results, report, archive)
-    return report
 
 
-def test_a_good_archive_is_stored_pending_review_with_its_zip_and_report(tmp_path, results) -> None:
+def test_a_good_archive_is_stored_pending_review_with_its_zip_and_report_kept_private(
+    tmp_path, results, uploads
+) -> None:
     archive = run_logs.zip_folder(good_folder(tmp_path), tmp_path / "good.zip")
-    report = upload(results, archive)
+    report = upload(results, archive, uploads=uploads)
     assert report.accepted, report.failures()
     stored = results.get(report.result.id)
     assert stored.source is Source.VENDOR and stored.review is ReviewStatus.PENDING
     assert stored.model_id == "acme/secret-model" and stored.attestation.attested_by == "acme-admin"
     assert stored.is_valid and not stored.is_rateable  # valid, but not rated before a maintainer approves it
     assert [check.name for check in stored.validation][:3] == ["archive_safe", "run_folder", "hardware"]
-    files = results.store
-    assert files.read(f"{stored.logs_path}/archive.zip") == archive.read_bytes()
-    saved = json.loads(files.read(f"{stored.logs_path}/validation.json"))
+    folder = vendor.uploads_folder(stored.id)  # the raw logs and the full report: private, in the uploads store
+    assert uploads.read(f"{folder}/archive.zip") == archive.read_bytes()
+    saved = json.loads(uploads.read(f"{folder}/validation.json"))
     assert saved["archive_sha256"] == report.archive_sha256 and all(c["passed"] for c in saved["checks"])
+    assert saved["result"]["id"] == stored.id
+    # The public results repo holds the result and the index, never the upload.
+    assert stored.logs_path is None
+    assert all(path.startswith(("records/", "index/")) for path in results.store.list())
     assert "Accepted" in report.markdown() and stored.id in report.markdown()
     assert list(pending_reviews(results)["id"]) == [stored.id]
     shown = reviews_table(pending_reviews(results)).iloc[0]
@@ -87,17 +110,118 @@ def test_an_h100_other_than_the_reference_is_accepted_as_its_own_hardware(tmp_pa
     assert not report.result.hardware.is_reference
 
 
-def test_the_same_archive_is_stored_only_once(tmp_path, results) -> None:
+def _stored_open_result(tmp_path: Path, results: ResultsRepo) -> tuple[str, Path]:
+    """A published open result as the worker stores it: the result, and its run folder as logs.zip."""
+    from runner.validate import check_root
+
+    folder = good_folder(tmp_path / "open")
+    opened = check_root(folder, "run").result
+    opened = opened.model_copy(update={"id": "q1-a1", "model_id": "org/open-model", "logs_path": "logs/q1-a1"})
+    logs = run_logs.zip_folder(folder, tmp_path / "logs.zip", prefix="")
+    results.add(opened, extra=[Put("logs/q1-a1/logs.zip", logs.read_bytes())])
+    return opened.id, logs
+
+
+def _same_logs_variants(tmp_path: Path) -> dict[str, Path]:
+    """The same measured windows, in other bytes."""
+    members = _good_members(tmp_path / "variants")
+    variants = {"the same zip again": None}
+    variants["zipped again under another name"] = _zip(
+        tmp_path / "renamed.zip", {name.replace("run/", "other-name/"): data for name, data in members.items()}
+    )
+    reserialised = {
+        name: json.dumps(json.loads(data), indent=4, sort_keys=True).encode() if name.endswith(".json") else data
+        for name, data in members.items()
+    }
+    assert reserialised != members
+    variants["measurements.json re-serialised"] = _zip(tmp_path / "reserialised.zip", reserialised)
+    decoy = {name.replace("run/", "decoy/"): data for name, data in members.items() if name.endswith("s.json")}
+    decoy = {name: data.replace(b"0", b"1") for name, data in decoy.items()}  # another run's numbers
+    variants["with a decoy second run folder"] = _zip(tmp_path / "decoy.zip", members | decoy)
+    return variants
+
+
+def test_the_same_logs_are_stored_once_by_meaning_not_bytes(tmp_path, results, uploads) -> None:
     archive = run_logs.zip_folder(good_folder(tmp_path), tmp_path / "good.zip")
-    first = upload(results, archive)
+    first = upload(results, archive, uploads=uploads)
+    head, uploaded = results.store.head(), uploads.head()
+    for how, variant in _same_logs_variants(tmp_path).items():
+        report = upload(results, variant or archive, uploads=uploads)
+        assert not report.accepted, how
+        assert f"logs_unique: these logs are already stored: they measure exactly what result {first.result.id}" in (
+            " ".join(report.failures())
+        ), (how, report.failures())
+        assert "nothing was stored" in report.markdown()
+    assert results.store.head() == head and uploads.head() == uploaded and len(results.table().frame) == 1
+
+
+def test_a_published_open_results_own_logs_are_not_a_vendor_result(tmp_path, results, uploads) -> None:
+    open_id, logs = _stored_open_result(tmp_path, results)
     head = results.store.head()
-    with pytest.raises(Refused, match=f"already uploaded: they are result `{first.result.id}`"):
-        upload(results, archive)
-    rezipped = run_logs.zip_folder(good_folder(tmp_path), tmp_path / "again.zip", prefix="other-name/")
-    assert rezipped.read_bytes() != archive.read_bytes()
-    with pytest.raises(Refused, match="already uploaded"):  # the same logs, zipped again under another name
-        upload(results, rezipped)
-    assert results.store.head() == head and len(results.table().frame) == 1
+    report = upload(results, logs, uploads=uploads)
+    assert not report.accepted
+    assert f"they measure exactly what result {open_id} measured" in " ".join(report.failures())
+    assert results.store.head() == head and uploads.head() is None
+
+
+def test_a_copy_with_one_number_changed_is_flagged_for_the_reviewer(tmp_path, results, uploads) -> None:
+    task = TaskId.TEXT_CLASSIFICATION
+    first = upload(results, run_logs.zip_folder(good_folder(tmp_path), tmp_path / "good.zip"), uploads=uploads)
+    edited = run_logs.windows(task)
+    forward = next(window for window in edited if window["target"] == "forward")
+    forward["gpu_kwh"] *= 1.0001
+    forward["counter_gpu_kwh"] *= 1.0001
+    folder = run_logs.write_run(tmp_path / "edited", task, raw_windows=edited)
+    report = upload(results, run_logs.zip_folder(folder, tmp_path / "edited.zip"), uploads=uploads)
+    assert report.accepted, report.failures()
+    unique = {check.name: check.detail for check in report.result.validation}["logs_unique"]
+    assert unique.startswith(vendor.FLAG) and f"equal those of result {first.result.id}" in unique
+    waiting = pending_reviews(results).set_index("id")
+    assert waiting.loc[report.result.id, "flags"] == unique and waiting.loc[first.result.id, "flags"] == ""
+    shown = reviews_table(pending_reviews(results))
+    assert sorted(shown["Flags"]) == ["", unique]  # both uploaded at T0: ids sort by their random part
+
+
+def test_an_independent_measurement_is_not_flagged(tmp_path, results, uploads) -> None:
+    upload(results, run_logs.zip_folder(good_folder(tmp_path), tmp_path / "good.zip"), uploads=uploads)
+    other = good_folder(tmp_path / "other", power_w=310.0, seconds=21.0)
+    report = upload(results, run_logs.zip_folder(other, tmp_path / "other.zip"), uploads=uploads)
+    assert report.accepted, report.failures()
+    unique = {check.name: check.detail for check in report.result.validation}["logs_unique"]
+    assert unique == "no stored result measured the same windows"
+
+
+def test_each_user_has_a_daily_upload_limit(tmp_path, results, uploads) -> None:
+    def nth(n: int, at: datetime):
+        folder = good_folder(tmp_path / str(n), power_w=300.0 + n)
+        return upload(
+            results, run_logs.zip_folder(folder, tmp_path / f"{n}.zip"), uploads=uploads, daily_limit=2, at=at
+        )
+
+    assert nth(1, T0).accepted and nth(2, later(60)).accepted
+    head, uploaded = results.store.head(), uploads.head()
+    with pytest.raises(Refused, match="may upload 2 archives a day; the next one after 2026-11-02 00:00 UTC"):
+        nth(3, later(120))
+    assert results.store.head() == head and uploads.head() == uploaded
+    other = good_folder(tmp_path / "4", power_w=304.0)
+    report = upload(results, run_logs.zip_folder(other, tmp_path / "4.zip"), uploads=uploads, daily_limit=2, by="bob")
+    assert report.accepted  # the limit is per user
+    assert nth(5, T0 + timedelta(hours=24, minutes=1)).accepted  # and per 24 hours
+
+
+def test_a_refused_result_leaves_no_upload_behind(tmp_path, results, uploads) -> None:
+    """Two uploads of the same logs race: the second's guard refuses it inside the commit, after its upload
+    was written; that upload is deleted again."""
+    archive = run_logs.zip_folder(good_folder(tmp_path), tmp_path / "good.zip")
+    report = vendor.compare_with_stored(
+        vendor.validate_archive(archive, model_id="acme/m", attestation=attestation(), clock=lambda: T0),
+        results.table().frame,
+    )
+    upload(results, archive, uploads=uploads)  # the other one wins
+    with pytest.raises(Refused, match="already uploaded"):
+        vendor.store_accepted(results, uploads, report, archive, daily_limit=100, now=T0)
+    assert uploads.list(vendor.uploads_folder(report.result.id)) == []
+    assert len(results.table().frame) == 1
 
 
 def test_text_generation_logs_are_checked_for_tokens_and_decode(tmp_path, results) -> None:
@@ -189,7 +313,7 @@ def nested_by_content(tmp_path):
 
 def too_many_files(tmp_path):
     members = {f"run/{i}.json": b"{}" for i in range(30)}
-    return _zip(tmp_path / "a.zip", members), ArchiveLimits(max_files=20), "holds 30 entries; at most 20"
+    return _zip(tmp_path / "a.zip", members), ArchiveLimits(max_files=20), "holds more than 20 entries"
 
 
 def not_a_zip(tmp_path):
@@ -417,6 +541,16 @@ def duplicate_case(tmp_path):
     return _zip(tmp_path / "a.zip", {"run/S.json": b"1", "run/s.json": b"2"}), None, "'run/s.json' appears twice"
 
 
+def duplicate_unicode_forms(tmp_path):
+    composed, decomposed = "run/caf\u00e9.json", "run/cafe\u0301.json"  # one name on macOS and in NFC
+    return _zip(tmp_path / "a.zip", {composed: b"1", decomposed: b"2"}), None, f"{decomposed!r} appears twice"
+
+
+def duplicate_compatibility_forms(tmp_path):
+    members = {"run/\ufb01le.json": b"1", "run/FILE.json": b"2"}  # the "fi" ligature, then case
+    return _zip(tmp_path / "a.zip", members), None, "'run/FILE.json' appears twice"
+
+
 def too_deep(tmp_path):
     return _zip(tmp_path / "a.zip", {"a/" * 40 + "summary.json": b"{}"}), None, "is nested too deep"
 
@@ -441,7 +575,7 @@ def corrupt_stream(tmp_path):
 
 def many_entries(tmp_path):
     members = {f"run/d{i}/": b"" for i in range(30)} | {"run/summary.json": b"{}"}
-    return _zip(tmp_path / "a.zip", members), ArchiveLimits(max_files=20), "holds 31 entries; at most 20"
+    return _zip(tmp_path / "a.zip", members), ArchiveLimits(max_files=25), "holds more than 25 entries"
 
 
 def reference_single_run(tmp_path):
@@ -511,6 +645,8 @@ BAD_ARCHIVES = [
     reference_zero_latency,
     duplicate_forms,
     duplicate_case,
+    duplicate_unicode_forms,
+    duplicate_compatibility_forms,
     too_deep,
     tar_inside,
     corrupt_stream,
@@ -559,13 +695,13 @@ def test_extraction_leaves_nothing_behind_when_it_fails(tmp_path) -> None:
     assert list(target.iterdir()) == []
 
 
-def test_a_stored_archive_still_validates_with_the_cli_reader(tmp_path, results) -> None:
+def test_a_stored_archive_still_validates_with_the_cli_reader(tmp_path, results, uploads) -> None:
     from runner.validate import check_logs
 
     archive = run_logs.zip_folder(good_folder(tmp_path), tmp_path / "good.zip")
-    report = upload(results, archive)
+    report = upload(results, archive, uploads=uploads)
     copy = tmp_path / "copy.zip"
-    copy.write_bytes(results.store.read(f"{report.result.logs_path}/archive.zip"))
+    copy.write_bytes(uploads.read(f"{vendor.uploads_folder(report.result.id)}/archive.zip"))
     assert check_logs(copy).ok
 
 
@@ -634,3 +770,68 @@ def test_open_results_are_not_reviewed(tmp_path, results) -> None:
     results.add(make_result(result_id="open1"))
     with pytest.raises(ReviewError, match="open-model result"):
         decide(results, "open1", approve=True, reviewer="m", note=None, now=later(1))
+
+
+# --- Names: checked, never cleaned
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("acme/secret\x00model", "control character U+0000"),
+        ("acme/secret\u200bmodel", "control character U+200B"),  # a zero-width space: invisible
+        ("acme/model\x1b[31m", "control character U+001B"),
+        ("\u0430cme/secret-model", "U+0430 (CYRILLIC SMALL LETTER A)"),  # looks like acme
+        ("\uff41cme/secret-model", "U+FF41 (FULLWIDTH LATIN SMALL LETTER A)"),  # NFKC makes it acme
+    ],
+)
+def test_a_vendor_model_name_is_checked_not_cleaned(tmp_path, results, name, words) -> None:
+    archive = run_logs.zip_folder(good_folder(tmp_path), tmp_path / "good.zip")
+    with pytest.raises(Refused, match=re.escape(words)):
+        upload(results, archive, model_id=name)
+    assert results.table().frame.empty
+
+
+@pytest.mark.parametrize(
+    "gpu_name", ["NVIDIA H100 80GB HBM3 ", " NVIDIA H100 PCIe", "NVIDIA H100\u00a0PCIe", "NVIDIA Н100 PCIe"]
+)
+def test_a_hardware_name_must_be_exact(tmp_path, results, gpu_name) -> None:
+    members = _on_gpu(gpu_name, 350.0)(_good_members(tmp_path))
+    report = upload(results, _zip(tmp_path / "lookalike.zip", members))
+    assert not report.accepted
+    assert f"hardware: GPU {gpu_name!r}:" in " ".join(report.failures()), report.failures()
+    assert results.table().frame.empty
+
+
+def test_on_a_space_an_upload_is_for_an_organisation_of_the_uploader(tmp_path, results) -> None:
+    archive = run_logs.zip_folder(good_folder(tmp_path), tmp_path / "good.zip")
+    member_of = frozenset({"alice", "acme"})
+    with pytest.raises(
+        Refused, match=r"only for an organisation you belong to on the Hub \(yours: acme, alice\), not rival"
+    ):
+        vendor.receive(
+            archive,
+            model_id="rival/model",
+            attestation=attestation(),
+            results=results,
+            uploads=LocalStore(tmp_path / "uploads"),
+            daily_limit=5,
+            memberships=member_of,
+        )
+    report = vendor.receive(
+        archive,
+        model_id="acme/model",
+        attestation=attestation(),
+        results=results,
+        uploads=LocalStore(tmp_path / "uploads"),
+        daily_limit=5,
+        memberships=member_of,
+    )
+    assert report.accepted, report.failures()
+
+
+def test_the_review_listing_shows_who_attested_and_when(tmp_path, results) -> None:
+    result_id = stored_vendor_result(tmp_path, results)
+    shown = reviews_table(pending_reviews(results)).iloc[0]
+    attested = (shown["Result"], shown["Attested by"], shown["Attested (UTC)"])
+    assert attested == (result_id, "acme-admin", "2026-11-01 00:00")
