@@ -67,3 +67,10 @@ def timeout(seconds: float) -> Iterator[None]:
         yield
     finally:
         _scoped.reset(token)
+
+
+def failure(err: BaseException) -> str:
+    """What a Hub call's failure was, safe to show or log: the HTTP status or the exception's class. Never
+    the error's text, which quotes the server's answer, and a server may echo the request's headers in it."""
+    status = getattr(getattr(err, "response", None), "status_code", None)
+    return f"HTTP {status}" if status else type(err).__name__

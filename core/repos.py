@@ -400,6 +400,8 @@ class ResultsRepo(_RecordRepo[Result]):
         "source": _values(Source),
         "review": _values(ReviewStatus),
         "size_class": _values(SizeClass) | {None},
+        "valid": frozenset({True, False}),  # masks of the views and of a release cut: never missing
+        "rateable": frozenset({True, False}),
     }
 
     @classmethod

@@ -18,6 +18,7 @@ from core.store import NotFound
 from label.content import LabelData
 from leaderboard.tables import LATEST, LATEST_QUERY, LeaderboardData, labelled, significant
 
+MAX_PRINTED_CHARS = 200  # of a stored name on a label
 NOT_RATED = "Not rated yet"
 _FILES = Path(tempfile.gettempdir()) / "aies-labels"
 RELEASE_ID = TypeAdapter(Annotated[str, Release.model_fields["id"]])
@@ -51,12 +52,11 @@ def label_for(data: LeaderboardData, result_id: str, release_id: str | None, lea
         if stars is not None:
             scored = f"{release.cut_at:%B %Y}"
             too_few = any(p.band_edges_wh is None for p in release.populations if result_id in p.result_ids)
-    # Stored names are outside text: shown plain, on one line, whatever control characters they hold.
-    hardware = one_line(row["hardware"] if row["gpu_count"] <= 1 else f"{row['gpu_count']} × {row['hardware']}")
+    hardware = row["hardware"] if row["gpu_count"] <= 1 else f"{row['gpu_count']} × {row['hardware']}"
     return LabelData(
-        model_id=one_line(row["model_id"]),
+        model_id=_printed(row["model_id"]),
         task_name=TASKS[TaskId(row["task"])].display_name,
-        hardware=hardware,
+        hardware=_printed(hardware),
         energy_wh=float(row["score_wh"]),
         stars=stars,
         scored=scored,
@@ -64,6 +64,14 @@ def label_for(data: LeaderboardData, result_id: str, release_id: str | None, lea
         size_class=row["size_class"] if pd.notna(row["size_class"]) else None,
         too_few_to_rate=too_few,
     )
+
+
+def _printed(stored: str) -> str:
+    """A stored name as a label prints it: outside text, so plain and on one line whatever control characters
+    it holds, and cut to MAX_PRINTED_CHARS, since fitting a name to the label costs time that grows with the
+    square of its length (a Hub id has at most 96 characters; an NVML GPU name fewer)."""
+    text = one_line(stored)
+    return text if len(text) <= MAX_PRINTED_CHARS else text[: MAX_PRINTED_CHARS - 1] + "…"
 
 
 def _why_no_label(row: pd.Series) -> str:

@@ -78,6 +78,7 @@ SECRET_NAME_WORDS = ("TOKEN", "SECRET", "KEY", "PASSWORD", "PASSWD", "CREDENTIAL
 # A secret-named variable's value is redacted from what the child leaves behind when it is at least this long
 # (shorter ones are flags: HF_HUB_DISABLE_IMPLICIT_TOKEN=1 must not turn every "1" of a log into a redaction).
 MIN_SECRET_CHARS = 8
+PR_SET_DUMPABLE, PR_GET_DUMPABLE = 4, 3  # linux/prctl.h
 REDACTED = "[redacted]"
 _POLL_S = 0.05
 _CANCEL_POLL_S = 0.5
@@ -142,6 +143,7 @@ def run(
     the parent's own (`known_secrets`) before anything reads it, so no log, excerpt or result holds one.
     """
     redact = Redactor(known_secrets(os.environ, secrets))
+    hide_own_environment()
     try:
         return _run(spec, workdir, request_id, on_progress, cancel, redact)
     except RunFailed as err:  # its message quotes the child's failure.json, its excerpt child.log: both scrubbed
@@ -253,6 +255,19 @@ def _read_events(stream: IO[bytes], events: queue.Queue[Progress | None], redact
         except ValidationError:
             logger.warning("child printed a line that is not a progress event: %r", redact(line)[:200])
     events.put(None)
+
+
+def hide_own_environment() -> bool:
+    """Make this process non-dumpable (Linux `prctl(PR_SET_DUMPABLE, 0)`), so that a child running a model's
+    own code as the same user cannot read our environment, token included, from /proc/<our pid>/environ, nor
+    attach a debugger to us. It does not stop root, nor a child reading a token file it can open: a worker
+    that allows models' own code should run without a token file and not as root. False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    return libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
 
 
 def child_environment(parent: Mapping[str, str]) -> dict[str, str]:

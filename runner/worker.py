@@ -25,6 +25,7 @@ import pandas as pd
 from huggingface_hub import HfApi, snapshot_download
 from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError, RevisionNotFoundError
 
+from core import hub_http
 from core.archive import zip_folder
 from core.catalog import TASKS, TaskId
 from core.models import Request, RequestStatus, Result
@@ -385,7 +386,7 @@ def _hub_failures(name: str, at_revision: str, endpoint: str) -> Iterator[None]:
         raise RunFailed("load", f"{at_revision} not found on the Hub") from err
     except HUB_FAILURES as err:  # unreachable (httpx's errors are no OSError), the Hub failed, a file is missing
         status = getattr(getattr(err, "response", None), "status_code", None)
-        reason = f"HTTP {status}" if status else type(err).__name__
+        reason = hub_http.failure(err)
         transient = status is None or status == 429 or status >= 500  # unreachable, throttled, or the Hub failed
         raise RunFailed(
             "load",

@@ -18,6 +18,7 @@ from huggingface_hub.errors import GatedRepoError, RepositoryNotFoundError, Revi
 from huggingface_hub.utils import HFValidationError, validate_repo_id
 from pydantic import BaseModel, ConfigDict, Field
 
+from core import hub_http
 from core.catalog import TASKS, Precision, SizeClass, Task, TaskId, size_class_for
 from core.markup import md_code, md_text
 from core.models import CommitSha
@@ -210,7 +211,7 @@ def hub_facts(api: HfApi, model_id: str, revision: str | None) -> ModelFacts:
             "(make it public first).",
         ) from None
     except HUB_FAILURES as err:  # the Hub failed, or could not be reached at all
-        logger.warning("Hub lookup of %s failed: %s", model_id, err)
+        logger.warning("Hub lookup of %s failed: %s", model_id, hub_http.failure(err))
         raise Refused(
             "model", f"The Hub at {api.endpoint} could not be reached to check {model_id}; try again later."
         ) from None
@@ -253,7 +254,7 @@ def _check_access(api: HfApi, model_id: str, sha: str, files: list[str]) -> None
     except GatedRepoError:
         raise Refused("model", _gated(model_id)) from None
     except HUB_FAILURES as err:
-        logger.warning("access check of gated %s failed: %s", model_id, err)
+        logger.warning("access check of gated %s failed: %s", model_id, hub_http.failure(err))
         raise Refused("model", f"Access to the gated {model_id} could not be checked; try again later.") from None
 
 

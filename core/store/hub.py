@@ -97,11 +97,11 @@ class HubStore(Store):
                 raise NotFound(f"{self.repo_id}: {doing}: not found") from None
             raise StoreError(f"{self.repo_id}: {doing} failed with HTTP 404") from None
         except HfHubHTTPError as err:
-            status = err.response.status_code if err.response is not None else "error"
-            raise StoreError(f"{self.repo_id}: {doing} failed with HTTP {status}") from None
+            raise StoreError(f"{self.repo_id}: {doing} failed with {hub_http.failure(err)}") from None
         except Exception as err:  # a reset, a timeout, a truncated or unparsable answer, hf_xet, the disk
-            failure = type(err).__name__
-            raise StoreError(f"{self.repo_id}: {doing} failed on {self.api.endpoint} ({failure})") from None
+            raise StoreError(
+                f"{self.repo_id}: {doing} failed on {self.api.endpoint} ({hub_http.failure(err)})"
+            ) from None
 
     def head(self) -> str | None:
         with self._hub_errors("reading the head"):

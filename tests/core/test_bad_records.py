@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+import pandas as pd
 import pytest
 
 from core.catalog import TaskId
@@ -94,6 +95,22 @@ def test_the_leaderboard_skips_bad_rows_and_bad_releases(results):
     view = data.view(LATEST)
     assert set(view.frame["id"]) == {"r1"} and len(view.problems) == 1
     assert set(data.view("2026-11").frame["id"]) <= {"r1", "r2"}
+
+
+@pytest.mark.parametrize("column", ["valid", "rateable"])
+def test_a_missing_flag_in_the_index_stops_neither_the_leaderboard_nor_a_release_cut(results, column):
+    """Both are boolean masks of the views and of a release cut: a null one raised in pandas."""
+    results.add(make_result(result_id="r1", model_id="org/a"), make_result(result_id="r2", model_id="org/b"))
+    frame = results._read_index()
+    frame[column] = frame[column].astype("boolean")
+    frame.loc[frame["id"] == "r2", column] = pd.NA
+    results.store.commit(
+        [Put(results.index_path, results.encode_index(frame))], parent=results.store.head(), message="x"
+    )
+    view = LeaderboardData(results).view(LATEST)
+    assert set(view.frame["id"]) == {"r1"} and len(view.problems) == 1
+    release = cut_release(results, "2026-11", cut_at=later(10))
+    assert list(release.stars) == ["r1"]
 
 
 def test_the_review_listing_skips_a_bad_row(results):

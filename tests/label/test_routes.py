@@ -13,11 +13,13 @@ from core.repos import ResultsRepo
 from core.settings import Settings
 from core.store.local import LocalStore
 from label import routes
+from label.tab import MAX_PRINTED_CHARS
 from leaderboard.tables import LeaderboardData
 from tests.factories import later, make_result
 
 # Stored names with every kind of control character, which labels print as one line of plain text.
 CONTROL_HARDWARE = Hardware(gpu_name="NVIDIA\x00 H100\x1b[31m\nfake\x7f\u202eGPU", gpu_count=1)
+LONG_HARDWARE = Hardware(gpu_name="GPU " * 5000, gpu_count=1)  # 20,000 characters, as a stored record may hold
 
 
 @pytest.fixture
@@ -27,6 +29,7 @@ def repo(tmp_path) -> ResultsRepo:
         make_result(result_id="a", model_id="org/a", score_wh=1.0),
         make_result(result_id="b", model_id="org/b", score_wh=5.0),
         make_result(result_id="ctl", model_id="org/ctl", hardware=CONTROL_HARDWARE, score_wh=2.0),
+        make_result(result_id="long", model_id="org/long", hardware=LONG_HARDWARE, score_wh=3.0),
     )
     cut_release(repo, "2026-5", cut_at=later(60))
     return repo
@@ -83,6 +86,15 @@ def test_control_characters_in_stored_names_still_make_a_label(client):
     svg = client.get("/labels/ctl.svg").text
     assert not any(ord(ch) < 32 or ord(ch) == 0x7F or ch == "\u202e" for ch in svg)
     assert "NVIDIA� H100�[31m fake��GPU" in svg  # each one shown as a replacement mark, on one line
+
+
+def test_a_very_long_stored_name_is_printed_cut(client):
+    """Fitting a name to the label costs time growing with the square of its length: a 20,000-character
+    hardware name took 80 s a label. It is printed cut to MAX_PRINTED_CHARS."""
+    for extension in ("png", "svg"):
+        assert client.get(f"/labels/long.{extension}").status_code == 200
+    svg = client.get("/labels/long.svg").text
+    assert "GPU " * 10 in svg and "GPU " * (MAX_PRINTED_CHARS // 4) not in svg and "…" in svg
 
 
 @pytest.mark.parametrize("extension", ["png", "svg"])

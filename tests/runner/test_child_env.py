@@ -9,6 +9,8 @@ message and excerpt (public on FAILED), the result, nor the folder published wit
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -123,3 +125,33 @@ def test_the_child_environment_is_an_allowlist():
     assert env["HF_HUB_OFFLINE"] == "1" and env["HF_TOKEN_PATH"] == os.devnull
     refused = {"HF_TOKEN", "SOMETHING_ELSE", "GITHUB_TOKEN", "NVIDIA_API_KEY", "CUDA_AUTH", "SSH_AUTH_SOCK"}
     assert not (refused | set(OTHER_SECRETS)) & set(env)
+
+
+ROOT = Path(__file__).resolve().parents[2]
+_PROBE = """
+import ctypes, os, subprocess, sys
+from runner.engine import PR_GET_DUMPABLE, hide_own_environment
+assert hide_own_environment()
+print(ctypes.CDLL(None).prctl(PR_GET_DUMPABLE, 0, 0, 0, 0))
+print(subprocess.run([sys.executable, "-c", READER], capture_output=True, text=True).stdout.strip())
+"""
+_READER = """
+import os
+try:
+    open(f"/proc/{os.getppid()}/environ", "rb").read()
+    print("read")
+except PermissionError:
+    print("refused")
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="prctl is Linux's")
+def test_a_child_of_the_same_user_cannot_read_the_workers_environment():
+    """A model's own code runs as the worker's user: without this it reads the token from /proc/<ppid>/environ.
+    Root reads it anyway (CAP_SYS_PTRACE), and a python under /root cannot be run as another user here: under
+    root only the flag is checked, and the read is shown to succeed, as the README warns."""
+    probe = _PROBE.replace("READER", repr(_READER))
+    env = {**os.environ, "HF_TOKEN": "hf_probe_secret", "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd="/", env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["0", "read" if os.geteuid() == 0 else "refused"]

@@ -76,7 +76,7 @@ def test_an_h100_averaging_30_w_is_refused(tmp_path):
     )
     _set_idle(folder, 29.0)
     failed = _failed(folder)
-    assert "idle 50.0 W (the GPU model's draw with a context)" in failed["average_power_in_range"]
+    assert "idle 50.0 W (the GPU model's draw with a context;" in failed["average_power_in_range"]
     assert "repetition 1 forward: 30 W" in failed["average_power_in_range"]
 
 
@@ -138,6 +138,18 @@ def test_a_decode_phase_at_40_kw_is_refused_though_its_windows_look_fine(tmp_pat
     detail = failed["average_power_in_range"]
     assert "≤ power limit 700.0 W" in detail and "repetition 1 decode: 40000 W" in detail
     assert "speed_within_bounds" not in failed  # 9,000 tokens in 1 s is possible; 40 kW is not
+
+
+@pytest.mark.parametrize("power_w", [1e-6, 50_000.0])
+def test_a_preprocess_phase_at_no_power_or_at_50_kw_is_refused(tmp_path, power_w):
+    """The score sums every phase's energy, preprocess included: its power is bounded too."""
+    raw = [dict(window) for window in run_logs.windows(TaskId.TEXT_CLASSIFICATION)]
+    for window in raw:
+        if window["target"] == "preprocess_dataset":
+            window["gpu_kwh"] = window["counter_gpu_kwh"] = power_w * window["duration_s"] / 3.6e6
+    failed = _failed(run_logs.write_run(tmp_path / "run", TaskId.TEXT_CLASSIFICATION, raw_windows=raw))
+    assert "repetition 1 preprocess: " in failed["average_power_in_range"]
+    assert "(floor 50.0 W)" in failed["average_power_in_range"]
 
 
 def test_vendor_uploads_are_refused_by_the_same_bounds(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import struct
 import uuid
 from pathlib import Path
@@ -221,3 +222,22 @@ def test_a_local_model_folder_is_used_without_the_hub(tmp_path: Path) -> None:
     (folder / "config.json").write_text("{not json")
     with pytest.raises(Refused, match=r"config\.json cannot be read"):
         plan(None, "local/tiny", models_dir=tmp_path / "models")
+
+
+@pytest.mark.parametrize("probe", ["/api/models/", "/resolve/"])
+def test_a_hub_echoing_the_token_leaves_it_out_of_the_log(hub_server, seed, caplog, probe) -> None:
+    """The lookup's failure is logged by its status only: the error's text quotes the server's answer, which
+    here echoes the request's headers, the token included."""
+    from core.settings import Settings, hub_api
+    from tests.conftest import HUB_TOKEN
+    from tests.fault_proxy import FaultProxy
+
+    model_id, _ = seed({"config.json": _config("BertForSequenceClassification")}, gated="auto")
+    caplog.set_level(logging.DEBUG)
+    with FaultProxy(hub_server.url) as proxy:
+        proxy.inject("echo", "*", probe, times=None)
+        with pytest.raises(Refused, match="try again later"):
+            plan(hub_api(Settings(hub_endpoint=proxy.url, hf_token=HUB_TOKEN)), model_id)  # as the app makes it
+        assert any(fault == "echo" for _, _, fault in proxy.log)
+    assert "HTTP 500" in caplog.text
+    assert HUB_TOKEN not in caplog.text
