@@ -8,11 +8,13 @@ ArchiveError naming the member and the rule, and leaves nothing behind in the ta
 from __future__ import annotations
 
 import io
+import lzma
 import shutil
 import stat
 import struct
 import unicodedata
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -36,6 +38,8 @@ ARCHIVE_MAGIC = (
     b"\x28\xb5\x2f\xfd",
 )
 _TAR_MAGIC_AT = 257  # "ustar" sits at this offset of a tar header
+# What zipfile and its decompressors raise on bad bytes: their text names archive members, never a path.
+_ARCHIVE_ERRORS = (zipfile.BadZipFile, zlib.error, lzma.LZMAError, EOFError, NotImplementedError)
 
 
 class ArchiveError(ValueError):
@@ -80,7 +84,8 @@ def check_members(archive: zipfile.ZipFile, limits: ArchiveLimits, label: str) -
         raise ArchiveError(f"{label} is empty")
     if len(members) > limits.max_files:
         raise ArchiveError(f"{label} holds {len(members)} entries; at most {limits.max_files} are accepted")
-    seen: set[str] = set()
+    seen: dict[str, str] = {}  # file key → the file's name
+    folders: dict[str, str] = {}  # key of each folder some entry needs → that entry's name
     for member in members:
         name = member.filename
         problem = _unsafe_path(name)
@@ -91,6 +96,9 @@ def check_members(archive: zipfile.ZipFile, limits: ArchiveLimits, label: str) -
             raise ArchiveError(f"{label}: member {name!r} is a symbolic link")
         if member.flag_bits & 0x1:
             raise ArchiveError(f"{label}: member {name!r} is encrypted")
+        parts = PurePosixPath(name).parts
+        for depth in range(1, len(parts) + member.is_dir()):  # every folder above it; a folder entry itself
+            folders.setdefault(_name_key("/".join(parts[:depth])), name)
         if member.is_dir():
             continue
         if name.lower().endswith(ARCHIVE_SUFFIXES):
@@ -98,7 +106,10 @@ def check_members(archive: zipfile.ZipFile, limits: ArchiveLimits, label: str) -
         key = _name_key(name)
         if key in seen:
             raise ArchiveError(f"{label}: member {name!r} appears twice (names differing only in case or form)")
-        seen.add(key)
+        seen[key] = name
+    for key, file in seen.items():  # `a` and `a/b`, or `A/b`: one path as a file and as a folder
+        if key in folders:
+            raise ArchiveError(f"{label}: {file!r} is a file, but {folders[key]!r} needs a folder of that name")
     declared = sum(m.file_size for m in files)
     if declared > limits.max_total_bytes:
         raise ArchiveError(f"{label} unpacks to {declared:,} bytes; at most {limits.max_total_bytes:,} are accepted")
@@ -131,8 +142,11 @@ def extract_zip(archive: Path, into: Path, limits: ArchiveLimits | None = None) 
         raise
     except Exception as err:  # zlib, decoding, recursion...: a damaged or hostile archive, never a crash
         _empty(into)
+        # Only these say what is wrong with the archive's bytes alone; any other text (an OSError's above
+        # all) may name a server path, so only its type is shown.
+        said = f": {err}" if isinstance(err, _ARCHIVE_ERRORS) else ""
         raise ArchiveError(
-            f"{label} is damaged or uses an unsupported zip feature: {type(err).__name__}: {err}"
+            f"{label} is damaged or uses an unsupported zip feature: {type(err).__name__}{said}"
         ) from None
 
 
@@ -174,10 +188,16 @@ def _extract_member(
     expansion_cap: float,
 ) -> int:
     target = into / member.filename
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        sink = target.open("wb")
+    except OSError as err:  # a name this file system refuses (a part over 255 bytes...): strerror has no path
+        raise ArchiveError(
+            f"{label}: member {member.filename!r} cannot be written: {err.strerror or type(err).__name__}"
+        ) from None
     written = 0
     budget = min(limits.max_total_bytes - total, expansion_cap - total, max(member.compress_size, 1) * limits.max_ratio)
-    with zipped.open(member) as source, target.open("wb") as sink:
+    with sink, zipped.open(member) as source:
         while chunk := source.read(_CHUNK):
             if written == 0 and (chunk.startswith(ARCHIVE_MAGIC) or chunk[_TAR_MAGIC_AT:].startswith(b"ustar")):
                 raise ArchiveError(f"{label}: member {member.filename!r} is an archive; upload one zip, unnested")

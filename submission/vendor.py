@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.archive import ArchiveError, ArchiveLimits, extract_zip
 from core.catalog import SizeClass
-from core.fingerprint import NEAR_COPY_SHARE, fingerprint, measured_values, shared_share
+from core.fingerprint import NEAR_COPY_SHARE, SIGNIFICANT_DIGITS, fingerprint, measured_values, shared_share
 from core.gpus import DEFAULT_POWER_LIMIT_W, idle_floor_w, power_limit_w
 from core.markup import md_code, md_message, md_text
 from core.models import REFERENCE_GPU, Attestation, Result, ReviewStatus, Source, ValidityCheck
@@ -301,21 +301,40 @@ def _distinct_repetitions(result: Result) -> ValidityCheck:
     return ValidityCheck(name="repetitions_distinct", passed=True, detail="every repetition is its own measurement")
 
 
+def _closest(result: Result, key: str, stored: pd.DataFrame) -> tuple[str, int, int] | None:
+    """The stored result these measurements are closest to: (id, shared values, the upload's values); shared
+    equals total for the same fingerprint, or for every measured value shared (core.fingerprint)."""
+    same = stored.loc[stored["fingerprint"] == key, "id"]
+    values = measured_values(result)
+    total = len(values.split()) - 1  # after the format
+    if not same.empty:
+        return str(same.iloc[0]), total, total
+    return shared_share(values, zip(stored["id"], stored["measured_values"].fillna(""), strict=True))
+
+
+def _copy_of(closest: tuple[str, int, int] | None) -> str | None:
+    """The stored result an upload copies, if it shares every measured value with it."""
+    return closest[0] if closest is not None and closest[1] == closest[2] else None
+
+
 def compare_with_stored(report: VendorReport, stored: pd.DataFrame) -> VendorReport:
-    """The upload against every stored result, open ones included, by the index's fingerprints: the same
-    windows are refused (a failed `logs_unique` check); a near-copy is accepted, flagged for the reviewer."""
+    """The upload against every stored result, open ones included, by the index's keys: the same measurements
+    (every measured value shared with one result, in any order) are refused (a failed `logs_unique` check);
+    a near-copy is accepted, flagged for the reviewer."""
     if report.result is None:
         return report
-    same = stored.loc[stored["fingerprint"] == report.fingerprint, "id"]
-    if not same.empty:
-        check = ValidityCheck(
-            name="logs_unique",
-            passed=False,
-            detail=f"these logs are already stored: they measure exactly what result {same.iloc[0]} measured",
+    closest = _closest(report.result, report.fingerprint, stored)
+    copied = _copy_of(closest)
+    if closest is not None and copied is not None:
+        total = closest[2]
+        why = (
+            f"they measure exactly what result {copied} measured"
+            if (stored["fingerprint"] == report.fingerprint).any()
+            else f"every one of their {total} measured values equals one of result {copied}'s "
+            f"(to {SIGNIFICANT_DIGITS} significant digits, in any order)"
         )
+        check = ValidityCheck(name="logs_unique", passed=False, detail=f"these logs are already stored: {why}")
         return report.model_copy(update={"checks": (*report.checks, check), "result": None})
-    values = measured_values(report.result)
-    closest = shared_share(values, zip(stored["id"], stored["measured_values"].fillna(""), strict=True))
     if closest is not None and closest[1] > NEAR_COPY_SHARE * closest[2]:
         result_id, shared, total = closest
         detail = f"{FLAG} {shared} of {total} measured values equal those of result {result_id}: check before approving"
@@ -344,11 +363,9 @@ def store_accepted(
     uploader = result.attestation.attested_by if result.attestation else ""
 
     def guard(index: pd.DataFrame) -> None:
-        same = index.loc[index["fingerprint"] == report.fingerprint, "id"]
-        if not same.empty:
-            raise Refused(
-                "model", f"These logs were already uploaded: they are result `{same.iloc[0]}`. Nothing was stored."
-            )
+        copied = _copy_of(_closest(result, report.fingerprint, index))
+        if copied is not None:
+            raise Refused("model", f"These logs were already uploaded: they are result `{copied}`. Nothing was stored.")
         mine = index.loc[(index["attested_by"] == uploader) & (index["attested_at"] > now - DAY), "attested_at"]
         if len(mine) >= daily_limit:
             after = f"{min(mine) + DAY:%Y-%m-%d %H:%M} UTC"

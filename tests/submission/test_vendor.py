@@ -4,9 +4,11 @@ nothing is written. Then the maintainer's review."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import shutil
 import stat
+import tempfile
 import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -189,6 +191,49 @@ def test_an_independent_measurement_is_not_flagged(tmp_path, results, uploads) -
     assert report.accepted, report.failures()
     unique = {check.name: check.detail for check in report.result.validation}["logs_unique"]
     assert unique == "no stored result measured the same windows"
+
+
+def _swap_repetitions_1_and_3(raw: list[dict]) -> None:
+    for window in raw:
+        window["repetition"] = {1: 3, 3: 1}.get(window["repetition"], window["repetition"])
+
+
+def _each_float(change: Callable[[float], float]) -> Callable[[list[dict]], None]:
+    def edit(raw: list[dict]) -> None:
+        for window in raw:
+            for key in ("duration_s", "gpu_kwh", "cpu_kwh", "ram_kwh", "counter_gpu_kwh"):
+                window[key] = change(window[key])
+
+    return edit
+
+
+STORED_LOGS_DISGUISED = {
+    "repetitions 1 and 3 swapped": _swap_repetitions_1_and_3,
+    "every float 1 ulp up": _each_float(lambda value: math.nextafter(value, math.inf)),
+    "every float × (1 + 1e-9)": _each_float(lambda value: value * (1 + 1e-9)),
+}
+
+
+@pytest.mark.parametrize("how", STORED_LOGS_DISGUISED)
+def test_stored_logs_reordered_or_nudged_are_refused(tmp_path, results, uploads, how) -> None:
+    """Raw files and summary rewritten consistently (the gates pass), but the same measurements: refused,
+    at upload and again by the guard inside the commit."""
+    task = TaskId.TEXT_CLASSIFICATION
+    first = upload(results, run_logs.zip_folder(good_folder(tmp_path), tmp_path / "good.zip"), uploads=uploads)
+    raw = run_logs.windows(task)
+    STORED_LOGS_DISGUISED[how](raw)
+    archive = run_logs.zip_folder(run_logs.write_run(tmp_path / "copy", task, raw_windows=raw), tmp_path / "copy.zip")
+    head, uploaded = results.store.head(), uploads.head()
+    report = upload(results, archive, uploads=uploads)
+    assert not report.accepted, how
+    [failure] = [failure for failure in report.failures() if failure.startswith("logs_unique:")]
+    assert failure.startswith("logs_unique: these logs are already stored:") and first.result.id in failure, failure
+    assert results.store.head() == head and uploads.head() == uploaded
+    checked = vendor.validate_archive(archive, model_id="acme/m", attestation=attestation(), clock=lambda: T0)
+    assert checked.accepted, checked.failures()  # valid logs: only the comparison refuses them
+    with pytest.raises(Refused, match=f"already uploaded: they are result `{first.result.id}`"):
+        vendor.store_accepted(results, uploads, checked, archive, daily_limit=100, now=T0)
+    assert results.store.head() == head and len(results.table().frame) == 1
 
 
 def test_each_user_has_a_daily_upload_limit(tmp_path, results, uploads) -> None:
@@ -551,6 +596,16 @@ def duplicate_compatibility_forms(tmp_path):
     return _zip(tmp_path / "a.zip", members), None, "'run/FILE.json' appears twice"
 
 
+def file_and_folder_in_another_case(tmp_path):
+    members = {"run/A/b.json": b"1", "run/a": b"2"}  # one path on macOS and Windows: a file and a folder
+    return _zip(tmp_path / "a.zip", members), None, "'run/a' is a file, but 'run/A/b.json' needs a folder"
+
+
+def file_then_folder_of_its_name(tmp_path):
+    members = {"run/x": b"1", "run/x/y.json": b"2"}
+    return _zip(tmp_path / "a.zip", members), None, "'run/x' is a file, but 'run/x/y.json' needs a folder"
+
+
 def too_deep(tmp_path):
     return _zip(tmp_path / "a.zip", {"a/" * 40 + "summary.json": b"{}"}), None, "is nested too deep"
 
@@ -647,6 +702,8 @@ BAD_ARCHIVES = [
     duplicate_case,
     duplicate_unicode_forms,
     duplicate_compatibility_forms,
+    file_and_folder_in_another_case,
+    file_then_folder_of_its_name,
     too_deep,
     tar_inside,
     corrupt_stream,
@@ -667,7 +724,8 @@ def test_a_bad_archive_is_refused_with_its_own_message_and_nothing_is_written(tm
     assert any(words in failure for failure in report.failures()), report.failures()
     assert results.store.head() == head and results.table().frame.empty
     assert "Rejected" in report.markdown() and "nothing was stored" in report.markdown()
-    assert str(tmp_path) not in report.markdown()  # no server paths leak into the message
+    shown = report.markdown()
+    assert str(tmp_path) not in shown and tempfile.gettempdir() not in shown  # no server path, extraction's too
 
 
 def test_each_bad_archive_has_a_distinct_message(tmp_path) -> None:
@@ -706,8 +764,9 @@ def test_a_stored_archive_still_validates_with_the_cli_reader(tmp_path, results,
 
 
 def test_the_reference_runners_logs_are_validated_too(tmp_path, results) -> None:
-    for task in (TaskId.TEXT_CLASSIFICATION, TaskId.SUMMARIZATION):
-        root = run_logs.write_reference_runs(tmp_path / task.value, task)
+    # Two powers: at one, the factory's windows of both tasks are the same measured values, a copy.
+    for task, power_w in ((TaskId.TEXT_CLASSIFICATION, 300.0), (TaskId.SUMMARIZATION, 310.0)):
+        root = run_logs.write_reference_runs(tmp_path / task.value, task, power_w=power_w)
         report = upload(results, run_logs.zip_folder(root, tmp_path / f"{task.value}.zip"))
         assert report.accepted, report.failures()
         details = {check.name: check.detail for check in report.result.validation}
