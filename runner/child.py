@@ -432,7 +432,8 @@ def benchmark_config(
     backend = PyTorchConfig(
         model=str(model.path),
         device=spec.device,
-        device_ids=",".join(str(g.index) for g in gpus) if gpus else None,
+        # UUIDs, not indices: optimum-benchmark copies device_ids into CUDA_VISIBLE_DEVICES (runner/gpus.py).
+        device_ids=",".join(g.uuid for g in gpus) if gpus else None,
         # Given explicitly, so optimum-benchmark infers nothing (its inference asks the Hub first).
         task=OB_TASKS[task.id],
         library="transformers" if pipeline is None else "diffusers",
@@ -494,7 +495,7 @@ def machine_for(spec: RunSpec, task: Task, parameters: int, model_name: str) -> 
     except DoesNotFit as err:
         raise RunFailed("refused", f"{model_name}: {err}") from err
     # Before this process starts CUDA: the GPUs idle, and every process on them is someone else's.
-    counter = EnergyCounter([g.index for g in gpus])
+    counter = EnergyCounter([g.uuid for g in gpus])
     try:
         before, errors = counter.processes(), []
     except ProcessListUnavailable as err:
@@ -604,7 +605,7 @@ def benchmark(spec: RunSpec, *, result_id: str, request_id: str | None) -> Resul
             ),
         )
     )
-    counted = on_gpu and all(w.counter_gpu_kwh is not None for w in measured.windows)
+    counted = on_gpu and all(w.gpu_source is EnergySource.COUNTER for w in measured.windows)
     return Result(
         id=result_id,
         request_id=request_id,

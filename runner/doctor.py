@@ -163,17 +163,14 @@ def gpu_checks(nvml, gpu: GpuInfo) -> Iterator[Check]:
     from runner.gates import POWER_LIMIT_TOLERANCE_W
 
     label = f"GPU {gpu.index} ({gpu.name})"
-    handle = nvml.nvmlDeviceGetHandleByIndex(gpu.index)
+    handle = nvml.nvmlDeviceGetHandleByUUID(gpu.uuid)  # as the runner opens it (runner.hardware.EnergyCounter)
     try:
         nvml.nvmlDeviceGetTotalEnergyConsumption(handle)
         yield Check(f"{label} energy counter", True, "nvmlDeviceGetTotalEnergyConsumption is supported")
     except nvml.NVMLError as err:
         fix = "use a Volta or newer GPU, not a virtual GPU: without the counter every run measures 0 Wh"
         yield Check(f"{label} energy counter", False, f"nvmlDeviceGetTotalEnergyConsumption: {err}", fix)
-    try:
-        mig_on = nvml.nvmlDeviceGetMigMode(handle)[0] == nvml.NVML_DEVICE_MIG_ENABLE
-    except nvml.NVMLError:  # Not Supported: a GPU without MIG
-        mig_on = False
+    mig_on = gpu.mig_enabled
     fix = f"nvidia-smi -i {gpu.index} -mig 0 (as root, GPU idle): the energy counter is the whole GPU's"
     yield Check(f"{label} MIG mode", not mig_on, "on" if mig_on else "off", fix if mig_on else "")
     limit = f"nvidia-smi -i {gpu.index} -pl {gpu.tdp_w:g} (as root): a result off the default limit is never rated"

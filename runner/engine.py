@@ -18,15 +18,18 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Literal, get_args
+from typing import IO, TYPE_CHECKING, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.models import Result
 from runner.spec import RunSpec
+
+if TYPE_CHECKING:
+    from runner.hardware import GpuInfo
 
 logger = logging.getLogger(__name__)
 
@@ -164,12 +167,12 @@ def _run(
     workdir.mkdir(parents=True, exist_ok=True)
     if any(workdir.iterdir()):
         raise ValueError(f"workdir {workdir} is not empty: each run needs a fresh folder")
+    env = child_environment(os.environ, candidate_gpus(spec))  # before the child exists: it may refuse the run
     (workdir / SPEC_FILE).write_text(spec.model_dump_json(indent=2))
     command = [sys.executable, "-m", "runner.child", str(workdir), "--result-id", new_result_id()]
     command += ["--parent-pid", str(os.getpid())]
     if request_id is not None:
         command += ["--request-id", request_id]
-    env = child_environment(os.environ)
     logger.info("benchmark %s on %s: child started in %s", spec.model, spec.task.value, workdir)
     with (workdir / CHILD_LOG).open("wb") as log:
         child = subprocess.Popen(
@@ -270,15 +273,43 @@ def hide_own_environment() -> bool:
     return libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == 0
 
 
-def child_environment(parent: Mapping[str, str]) -> dict[str, str]:
-    """The child's whole environment: the allowed part of `parent`, never a secret-named variable, plus ours."""
+def candidate_gpus(spec: RunSpec) -> list[GpuInfo]:
+    """The GPUs a cuda run may use, as NVML sees them (narrowed by our CUDA_VISIBLE_DEVICES); the child runs
+    the model on the first ones it needs. None for a CPU run. Refuses a machine with none, or one in MIG mode."""
+    if spec.device != "cuda":
+        return []
+    from runner.hardware import NoGpu, visible_gpus
+
+    try:
+        gpus = visible_gpus()
+    except NoGpu as err:
+        raise RunFailed("refused", f"device cuda was asked for, but {err}; use device cpu on this machine") from err
+    for gpu in gpus:
+        if gpu.mig_enabled:
+            raise RunFailed(
+                "refused",
+                f"GPU {gpu.index} ({gpu.name}, {gpu.uuid}) is in MIG mode: its energy counter covers the whole GPU, "
+                f"so no MIG instance's energy can be measured. Disable MIG (nvidia-smi -i {gpu.index} -mig 0, as "
+                "root, GPU idle) or leave this GPU out with CUDA_VISIBLE_DEVICES.",
+            )
+    return gpus
+
+
+def child_environment(parent: Mapping[str, str], gpus: Sequence[GpuInfo] = ()) -> dict[str, str]:
+    """The child's whole environment: the allowed part of `parent`, never a secret-named variable, plus ours;
+    for a GPU run, `gpus` pinned as its CUDA devices (runner.hardware.cuda_environment), whatever `parent` said."""
     inherited = {
         name: value
         for name, value in parent.items()
         if (name in INHERITED_ENV_NAMES or name.startswith(INHERITED_ENV_PREFIXES)) and not _secret_name(name)
     }
     path = os.pathsep.join(filter(None, [str(REPO_ROOT), parent.get("PYTHONPATH")]))
-    return inherited | CHILD_ENV | {"PYTHONPATH": path}
+    cuda: dict[str, str] = {}
+    if gpus:
+        from runner.hardware import cuda_environment
+
+        cuda = cuda_environment(gpus)
+    return inherited | CHILD_ENV | {"PYTHONPATH": path} | cuda
 
 
 def _secret_name(name: str) -> bool:

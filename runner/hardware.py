@@ -35,6 +35,7 @@ class GpuInfo:
     tdp_w: float  # the default power limit
     memory_bytes: int
     enforced_limit_w: float | None = None  # the limit in force (an operator may cap a GPU); None if unreadable
+    mig_enabled: bool = False  # split into MIG instances: its counter is the whole GPU's, so it is refused
 
 
 @dataclass(frozen=True)
@@ -72,7 +73,9 @@ def _text(value: str | bytes) -> str:
 
 
 def visible_gpus() -> list[GpuInfo]:
-    """The GPUs this process may use: NVML's, narrowed by CUDA_VISIBLE_DEVICES (indices or UUIDs)."""
+    """The GPUs this process may use: NVML's, narrowed by CUDA_VISIBLE_DEVICES (NVML indices or UUIDs) and in
+    its order, which is CUDA's: the i-th GPU returned is torch's device i in a child started with
+    `cuda_environment` of them."""
     nvml = _nvml()
     gpus = []
     for index in range(nvml.nvmlDeviceGetCount()):
@@ -85,12 +88,14 @@ def visible_gpus() -> list[GpuInfo]:
                 tdp_w=nvml.nvmlDeviceGetPowerManagementDefaultLimit(handle) / 1000.0,
                 memory_bytes=nvml.nvmlDeviceGetMemoryInfo(handle).total,
                 enforced_limit_w=_enforced_limit_w(nvml, handle),
+                mig_enabled=_mig_enabled(nvml, handle),
             )
         )
     selection = os.environ.get("CUDA_VISIBLE_DEVICES")
     if selection is not None:
         wanted = [item.strip() for item in selection.split(",") if item.strip()]
-        gpus = [g for g in gpus if str(g.index) in wanted or any(g.uuid.startswith(w) for w in wanted)]
+        chosen = [[g for g in gpus if str(g.index) == w or g.uuid.startswith(w)] for w in wanted]
+        gpus = list(dict.fromkeys(g for matches in chosen for g in matches[:1]))
     if not gpus:
         raise NoGpu(f"NVML sees no usable GPU (CUDA_VISIBLE_DEVICES={selection!r})")
     return gpus
@@ -102,6 +107,25 @@ def _enforced_limit_w(nvml, handle) -> float | None:
     except nvml.NVMLError as err:
         logger.warning("NVML cannot read the enforced power limit: %s", err)
         return None
+
+
+def _mig_enabled(nvml, handle) -> bool:
+    try:
+        current, _pending = nvml.nvmlDeviceGetMigMode(handle)
+    except nvml.NVMLError:  # Not Supported: a GPU without MIG
+        return False
+    return current == nvml.NVML_DEVICE_MIG_ENABLE
+
+
+def cuda_environment(gpus: Iterable[GpuInfo]) -> dict[str, str]:
+    """The variables that pin a child's CUDA devices to `gpus`, by UUID and in their order, before it starts
+    CUDA: its device i is then `gpus[i]` whatever CUDA's own enumeration order, and torch's availability check
+    reads NVML instead of starting CUDA, so an import that asks (diffusers does) cannot fix the devices early."""
+    return {
+        "CUDA_DEVICE_ORDER": "PCI_BUS_ID",
+        "CUDA_VISIBLE_DEVICES": ",".join(g.uuid for g in gpus),
+        "PYTORCH_NVML_BASED_CUDA_CHECK": "1",
+    }
 
 
 def gpu_hardware(gpus: list[GpuInfo]) -> Hardware:
@@ -120,11 +144,13 @@ def gpu_hardware(gpus: list[GpuInfo]) -> Hardware:
 
 
 class EnergyCounter:
-    """Direct reads of NVML's cumulative energy counter and process list, summed over the run's GPUs."""
+    """Direct reads of NVML's cumulative energy counter and process list, summed over the run's GPUs.
 
-    def __init__(self, indices: list[int]) -> None:
+    Opened by UUID: an index means another GPU under another enumeration order or CUDA_VISIBLE_DEVICES."""
+
+    def __init__(self, uuids: list[str]) -> None:
         self._nvml = _nvml()
-        self._handles = [self._nvml.nvmlDeviceGetHandleByIndex(index) for index in indices]
+        self._handles = [self._nvml.nvmlDeviceGetHandleByUUID(uuid) for uuid in uuids]
 
     def energy_j(self) -> float | None:
         """Total energy since the driver loaded, in J; None when a GPU has no counter (pre-Volta, some vGPUs)."""

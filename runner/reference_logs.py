@@ -81,14 +81,16 @@ def _window(report: dict, target: str, repetition: int, queries: int, label: str
     values = latency.get("values") if isinstance(latency, dict) else None
     if not values:
         raise ReferenceLogError(f"{label}: {target} has no latency values, so its duration is unknown")
+    gpu_kwh = _number(energy.get("gpu"), f"{label}: {target} gpu energy")
     return gates.Window(
         target=target,
         repetition=repetition,
         duration_s=sum(_number(v, f"{label}: {target} latency") for v in values),
-        gpu_kwh=_number(energy.get("gpu"), f"{label}: {target} gpu energy"),
+        gpu_kwh=gpu_kwh,
+        gpu_source=EnergySource.COUNTER,  # CodeCarbon's read of the NVML counter: the only GPU figure it logged
+        codecarbon_gpu_kwh=gpu_kwh,
         cpu_kwh=_number(energy.get("cpu"), f"{label}: {target} cpu energy"),
         ram_kwh=_number(energy.get("ram"), f"{label}: {target} ram energy"),
-        counter_gpu_kwh=None,
         queries=queries,
     )
 

@@ -5,7 +5,8 @@ It plugs in through the benchmark config's `_target_` (optimum-benchmark resolve
 What differs from energy_star: the measured windows repeat `repetitions` times after the warm-up; prefill
 and the whole generation are each measured directly (decode is derived later and checked by the gates,
 never clamped); CodeCarbon's offline tracker makes no network lookup and its tasks are stopped in a
-`finally`; our own NVML counter read brackets every GPU window; memory is measured in a separate pass
+`finally`; our own NVML counter read brackets every GPU window and is its scored GPU energy (CodeCarbon's
+GPU figure is kept as a cross-check, its CPU and RAM figures are recorded); memory is measured in a separate pass
 outside the energy windows; the raw windows go to measurements.json beside the per-window CodeCarbon files.
 energy_star's preprocessing gets its inputs as it expects them where this stack would not give them: audio
 decoded with soundfile (datasets 5 needs torchcodec, which does not load beside the CPU torch), and an image
@@ -36,6 +37,7 @@ import numpy as np
 import torch
 from codecarbon import OfflineEmissionsTracker
 from codecarbon.external.hardware import CPU
+from codecarbon.output_methods.emissions_data import EmissionsData
 from optimum_benchmark.backends.base import Backend
 from optimum_benchmark.benchmark.report import BenchmarkReport
 from optimum_benchmark.preprocessors.dataset_preprocessor import TASKS_TO_PREPROCESSORS
@@ -49,7 +51,9 @@ from transformers import AutoImageProcessor, AutoTokenizer, LogitsProcessor, Log
 from core.models import EnergySource
 from runner.engine import ErrorClass, RunFailed
 from runner.gates import KWH_TO_J, Window
+from runner.gpus import check_devices, synchronize, uuids_of
 from runner.hardware import EnergyCounter, GpuProcess, ProcessListUnavailable
+from runner.tracker_options import offline_tracker_options
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +67,9 @@ PREFILL_OVERRIDES = {"max_new_tokens": 1, "min_new_tokens": 1}
 MEMORY_PASS_SAMPLES = 10
 # CodeCarbon CPU modes that read a hardware energy counter; the others model power from TDP and load.
 COUNTER_CPU_MODES = {"intel_rapl", "windows_emi", "intel_power_gadget"}
+# CodeCarbon's options that change its energies, each given so that its config cannot: it takes an argument
+# over a CODECARBON_* variable, ./.codecarbon.config and ~/.codecarbon.config. A PUE multiplies every figure
+# (a facility's overhead is not the hardware's draw); forced powers replace measurement with constants.
 PHASE_OF_TARGET = {"preprocess_dataset": "preprocess"}
 EFFICIENCY_UNITS = {
     "preprocess_dataset": "samples/kWh",
@@ -244,21 +251,14 @@ def failures_as(error_class: ErrorClass, doing: str) -> Iterator[None]:
         raise RunFailed(error_class, f"{type(err).__name__} while {doing}: {err}") from err
 
 
-def offline_tracker(country_iso_code: str, gpu_ids: list[int]) -> OfflineEmissionsTracker:
+def offline_tracker(country_iso_code: str, gpu_ids: list[str]) -> OfflineEmissionsTracker:
     """CodeCarbon's offline tracker, started once outside any measured window (its first start costs ~1 s).
 
     The online tracker that optimum-benchmark builds probes cloud-metadata and geolocation hosts; this one
     makes no network call. Its constructor swallows its own exceptions, so an empty task proves it works.
+    Every option that changes its energies is given (runner/tracker_options.py).
     """
-    tracker = OfflineEmissionsTracker(
-        country_iso_code=country_iso_code,
-        gpu_ids=gpu_ids,
-        tracking_mode="machine",
-        measure_power_secs=1,
-        output_methods=[],  # we write each window's data ourselves; no emissions.csv
-        log_level="warning",
-        allow_multiple_runs=True,  # the lock file would make concurrent runs on one machine fail
-    )
+    tracker = OfflineEmissionsTracker(**offline_tracker_options(country_iso_code, gpu_ids))
     tracker.start_task("tracker_check")
     if tracker.stop_task() is None:
         raise RunFailed("measurement", "CodeCarbon's offline tracker did not start: see its messages in child.log")
@@ -269,6 +269,32 @@ def cpu_source(tracker: OfflineEmissionsTracker) -> EnergySource:
     """How CodeCarbon measures the CPU. It has no public accessor for this: its CPU objects' mode tells."""
     modes = {cpu._mode for cpu in tracker._hardware if isinstance(cpu, CPU)}
     return EnergySource.COUNTER if modes and modes <= COUNTER_CPU_MODES else EnergySource.ESTIMATE
+
+
+def measured_window(
+    target: str,
+    repetition: int | None,
+    reading: dict[str, Any],
+    emissions: EmissionsData,
+    *,
+    queries: int,
+    new_tokens: int | None,
+) -> Window:
+    """One window's record: GPU energy from our counter read where there is one (CodeCarbon's figure kept beside
+    it as the cross-check), else CodeCarbon's estimate; CPU and RAM from CodeCarbon."""
+    counter_j = reading.get("counter_j")
+    return Window(
+        target=target,
+        repetition=repetition,
+        duration_s=reading["duration_s"],
+        gpu_kwh=emissions.gpu_energy if counter_j is None else counter_j / KWH_TO_J,
+        gpu_source=EnergySource.ESTIMATE if counter_j is None else EnergySource.COUNTER,
+        codecarbon_gpu_kwh=emissions.gpu_energy,
+        cpu_kwh=emissions.cpu_energy,
+        ram_kwh=emissions.ram_energy,
+        queries=queries,
+        new_tokens=new_tokens,
+    )
 
 
 @contextmanager
@@ -305,7 +331,9 @@ class AiesScenario(Scenario[AiesScenarioConfig]):
     def run(self, backend: Backend) -> BenchmarkReport:
         self.backend = backend
         self.on_gpu = backend.config.device == "cuda"
-        gpu_ids = [int(i) for i in backend.config.device_ids.split(",")] if self.on_gpu else []
+        # The run's GPUs by UUID (runner/gpus.py): torch device i is gpu_ids[i].
+        gpu_ids = uuids_of(backend.config.device_ids) if self.on_gpu else []
+        self.gpu_count = len(gpu_ids)
         # Every repetition preprocesses the raw rows again: a cached map would measure a cache read.
         datasets.disable_caching()
         datasets.disable_progress_bars()
@@ -326,6 +354,8 @@ class AiesScenario(Scenario[AiesScenarioConfig]):
             batches = self._prepare(raw)
             self._measured("load_model", None, lambda _: backend.load())
             _quiet(backend.pretrained_model)
+        if self.on_gpu:
+            check_devices(gpu_ids)
         with failures_as("inference", "running the model"):
             self.progress.emit("warmup")
             sample = backend.prepare_inputs(dict(batches[0]))
@@ -398,10 +428,9 @@ class AiesScenario(Scenario[AiesScenarioConfig]):
     # Measuring
 
     def _synchronize(self) -> None:
-        """Wait for the work queued on every GPU (a class-C model spans several)."""
+        """Wait for the work queued on the run's GPUs (a class-C model spans several)."""
         if self.on_gpu:
-            for device in range(torch.cuda.device_count()):
-                torch.cuda.synchronize(device)
+            synchronize(self.gpu_count)
 
     def _measured(self, target: str, repetition: int | None, work: Callable[[TokenCounter], T]) -> T:
         """Run `work` inside one measured window: NVML counter (GPU), CodeCarbon task, wall clock."""
@@ -424,26 +453,23 @@ class AiesScenario(Scenario[AiesScenarioConfig]):
         folder = Path(".") if repetition is None else Path(f"repetition-{repetition:02d}")
         folder.mkdir(exist_ok=True)
         (folder / f"{target}_codecarbon.json").write_text(json.dumps(asdict(emissions), indent=4))
-        counter_j = reading.get("counter_j")
-        window = Window(
-            target=target,
-            repetition=repetition,
-            duration_s=reading["duration_s"],
-            gpu_kwh=emissions.gpu_energy,
-            cpu_kwh=emissions.cpu_energy,
-            ram_kwh=emissions.ram_energy,
-            counter_gpu_kwh=None if counter_j is None else counter_j / KWH_TO_J,
+        window = measured_window(
+            target,
+            repetition,
+            reading,
+            emissions,
             queries=self.config.num_samples,
             new_tokens=tokens.tokens if target in ("prefill", "generate") else None,
         )
         self.windows.append(window)
         logger.info(
-            "%s (repetition %s): %.3f s, GPU %r kWh (counter %r), CPU %r kWh, RAM %r kWh",
+            "%s (repetition %s): %.3f s, GPU %r kWh (%s; CodeCarbon %r), CPU %r kWh, RAM %r kWh",
             target,
             repetition,
             window.duration_s,
             window.gpu_kwh,
-            window.counter_gpu_kwh,
+            window.gpu_source,
+            window.codecarbon_gpu_kwh,
             window.cpu_kwh,
             window.ram_kwh,
         )
@@ -459,7 +485,7 @@ class AiesScenario(Scenario[AiesScenarioConfig]):
     def _memory_pass(self, batches: list[dict[str, Any]], target: str) -> Memory:
         """Peak memory over the largest inputs, in a pass of its own, outside every energy window."""
         self.progress.emit("memory")
-        devices = range(torch.cuda.device_count())
+        devices = range(self.gpu_count)
         for device in devices:
             torch.cuda.reset_peak_memory_stats(device)
         sizes = sorted(

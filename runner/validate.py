@@ -100,6 +100,8 @@ def check_folder(folder: Path) -> GateReport:
                 gpu_name=result.hardware.gpu_name if on_gpu else None,
                 gpu_count=result.hardware.gpu_count,
                 parameters=result.parameters,
+                counter_update_s=machine.get("counter_update_s"),
+                counter_step_j=machine.get("counter_step_j"),
             )
         )
         problems = _hardware_mismatches(result, machine) + _mismatches(result, windows)
@@ -170,7 +172,9 @@ def _codecarbon_mismatches(folder: Path, windows: tuple[gates.Window, ...]) -> l
         if not isinstance(data, dict):
             raise ValueError(f"{relative} must hold a JSON object")
         for component in _COMPONENTS:
-            recorded, measured = data.get(f"{component}_energy"), getattr(window, f"{component}_kwh")
+            # The GPU's scored figure is our counter read; the file holds CodeCarbon's, recorded beside it.
+            field_name = "codecarbon_gpu_kwh" if component == "gpu" else f"{component}_kwh"
+            recorded, measured = data.get(f"{component}_energy"), getattr(window, field_name)
             if not isinstance(recorded, (int, float)) or not math.isclose(recorded, measured, rel_tol=1e-12):
                 problems.append(f"{relative} {component}_energy {recorded!r}, measurements.json {measured!r}")
     return problems

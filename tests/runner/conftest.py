@@ -78,12 +78,16 @@ class FakeNvml(SimpleNamespace):
     class NVMLError(Exception):
         pass
 
-    def __init__(self, *, counter: bool = True, processes=(), listing: bool = True, enforced_mw: int = 700_000):
+    NVML_DEVICE_MIG_ENABLE = 1
+
+    def __init__(self, *, counter: bool = True, processes=(), listing: bool = True, enforced_mw: int = 700_000, mig=()):
         super().__init__()
         self.enforced_mw = enforced_mw
         self.counter = counter
         self.running = list(processes)
         self.listing = listing
+        self.mig = set(mig)  # the indices of the GPUs in MIG mode
+        self.opened_by_uuid: list[str] = []
 
     def nvmlInit(self):
         pass
@@ -93,6 +97,17 @@ class FakeNvml(SimpleNamespace):
 
     def nvmlDeviceGetHandleByIndex(self, index):
         return index
+
+    def nvmlDeviceGetHandleByUUID(self, uuid):
+        for index in range(self.nvmlDeviceGetCount()):
+            if self.nvmlDeviceGetUUID(index) == uuid:
+                self.opened_by_uuid.append(uuid)
+                return index
+        raise self.NVMLError("Not Found")
+
+    def nvmlDeviceGetMigMode(self, handle):
+        mode = self.NVML_DEVICE_MIG_ENABLE if handle in self.mig else 0
+        return mode, mode
 
     def nvmlDeviceGetName(self, handle):
         return b"NVIDIA H100 80GB HBM3"

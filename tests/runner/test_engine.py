@@ -453,7 +453,9 @@ def test_failures_are_classified(outcomes, case):
     assert outcome.result is None, f"expected {FAILURES[case][1]}, got a result"
     assert outcome.error.error_class == FAILURES[case][1], f"{outcome.error}\n{outcome.error.log_excerpt}"
     assert not (outcome.workdir / "summary.json").exists()
-    if case != "timeout":  # stopped during its imports, it may not have written a line yet
+    if case == "cuda_without_gpu":  # refused by the engine, which found no GPU through NVML: no child started
+        assert not (outcome.workdir / "child.log").exists()
+    elif case != "timeout":  # stopped during its imports, it may not have written a line yet
         assert outcome.error.log_excerpt
 
 
@@ -518,3 +520,43 @@ def test_the_light_runner_modules_import_nothing_heavy():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+# --- GPU identity before the child starts CUDA (fake NVML, conftest) ------------------------------
+
+GPU_0, GPU_1 = "GPU-00000000-aaaa", "GPU-00000001-aaaa"
+
+
+def _cuda_spec() -> RunSpec:
+    return RunSpec(model="/nowhere/model", task=TaskId.TEXT_CLASSIFICATION, device="cuda")
+
+
+def test_a_gpu_child_gets_the_chosen_gpus_by_uuid_whatever_the_parent_said(nvml, monkeypatch):
+    from runner.engine import candidate_gpus, child_environment
+
+    nvml()
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "1,0")  # the operator's choice, in NVML's indices
+    parent = {"PATH": "/usr/bin", "CUDA_VISIBLE_DEVICES": "1,0", "CUDA_DEVICE_ORDER": "FASTEST_FIRST"}
+    env = child_environment(parent, candidate_gpus(_cuda_spec()))
+    assert env["CUDA_VISIBLE_DEVICES"] == f"{GPU_1},{GPU_0}"
+    assert env["CUDA_DEVICE_ORDER"] == "PCI_BUS_ID" and env["PYTORCH_NVML_BASED_CUDA_CHECK"] == "1"
+
+
+def test_a_cpu_child_gets_no_gpu_pinning(nvml):
+    from runner.engine import candidate_gpus, child_environment
+
+    nvml()
+    spec = RunSpec(model="/nowhere/model", task=TaskId.TEXT_CLASSIFICATION, device="cpu")
+    assert candidate_gpus(spec) == []
+    assert "PYTORCH_NVML_BASED_CUDA_CHECK" not in child_environment({"PATH": "/usr/bin"}, candidate_gpus(spec))
+
+
+def test_a_gpu_in_mig_mode_is_refused_before_the_child_starts(nvml, monkeypatch, tmp_path):
+    nvml(mig={1})
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    with pytest.raises(RunFailed) as refused:
+        run(_cuda_spec(), tmp_path / "run")
+    assert refused.value.error_class == "refused"
+    assert str(refused.value).startswith(f"GPU 1 (NVIDIA H100 80GB HBM3, {GPU_1}) is in MIG mode")
+    assert "nvidia-smi -i 1 -mig 0" in str(refused.value)
+    assert list((tmp_path / "run").iterdir()) == []  # no spec written, no child started

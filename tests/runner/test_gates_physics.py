@@ -46,10 +46,10 @@ def _decode_in(raw: list[dict], *, prefill_s: float, decode_s: float, decode_w: 
         window = dict(window)
         if window["target"] == "prefill":
             window["duration_s"] = prefill_s
-            window["gpu_kwh"] = window["counter_gpu_kwh"] = 300.0 * prefill_s / 3.6e6
+            window["gpu_kwh"] = window["codecarbon_gpu_kwh"] = 300.0 * prefill_s / 3.6e6
         elif window["target"] == "generate":
             window["duration_s"] = prefill_s + decode_s
-            window["gpu_kwh"] = window["counter_gpu_kwh"] = (300.0 * prefill_s + decode_w * decode_s) / 3.6e6
+            window["gpu_kwh"] = window["codecarbon_gpu_kwh"] = (300.0 * prefill_s + decode_w * decode_s) / 3.6e6
         out.append(window)
     return out
 
@@ -58,7 +58,7 @@ def _ten_repetitions_spread(raw: list[dict]) -> list[dict]:
     """Keep the repetitions' 1 % spread after an edit that made them identical (copies are refused)."""
     for window in raw:
         scale = 1 + (window["repetition"] - 5.5) * 0.002
-        for key in ("duration_s", "gpu_kwh", "counter_gpu_kwh", "cpu_kwh", "ram_kwh"):
+        for key in ("duration_s", "gpu_kwh", "codecarbon_gpu_kwh", "cpu_kwh", "ram_kwh"):
             window[key] *= scale
     return raw
 
@@ -146,7 +146,7 @@ def test_a_preprocess_phase_at_no_power_or_at_50_kw_is_refused(tmp_path, power_w
     raw = [dict(window) for window in run_logs.windows(TaskId.TEXT_CLASSIFICATION)]
     for window in raw:
         if window["target"] == "preprocess_dataset":
-            window["gpu_kwh"] = window["counter_gpu_kwh"] = power_w * window["duration_s"] / 3.6e6
+            window["gpu_kwh"] = window["codecarbon_gpu_kwh"] = power_w * window["duration_s"] / 3.6e6
     failed = _failed(run_logs.write_run(tmp_path / "run", TaskId.TEXT_CLASSIFICATION, raw_windows=raw))
     assert "repetition 1 preprocess: " in failed["average_power_in_range"]
     assert "(floor 50.0 W)" in failed["average_power_in_range"]

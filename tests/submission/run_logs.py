@@ -58,10 +58,11 @@ def windows(task: TaskId, *, power_w: float = 300.0, seconds: float = 20.0, spre
                     "target": target,
                     "repetition": repetition,
                     "duration_s": duration,
-                    "gpu_kwh": kwh,
+                    "gpu_kwh": kwh,  # the NVML counter's, scored
+                    "gpu_source": "counter",
+                    "codecarbon_gpu_kwh": kwh * 0.999,
                     "cpu_kwh": kwh / 10,
                     "ram_kwh": kwh / 20,
-                    "counter_gpu_kwh": kwh * 1.001,
                     "queries": samples,
                     "new_tokens": tokens,
                 }
@@ -143,7 +144,8 @@ def write_run(
     for window in raw:
         target = folder / f"repetition-{window['repetition']:02d}" / f"{window['target']}_codecarbon.json"
         target.parent.mkdir(exist_ok=True)
-        energies = {f"{c}_energy": window[f"{c}_kwh"] for c in ("gpu", "cpu", "ram")}
+        energies = {"gpu_energy": window["codecarbon_gpu_kwh"], "cpu_energy": window["cpu_kwh"]}
+        energies["ram_energy"] = window["ram_kwh"]
         target.write_text(json.dumps({"duration": window["duration_s"], **energies}))
     return folder
 

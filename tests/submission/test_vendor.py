@@ -172,7 +172,7 @@ def test_a_copy_with_one_number_changed_is_flagged_for_the_reviewer(tmp_path, re
     edited = run_logs.windows(task)
     forward = next(window for window in edited if window["target"] == "forward")
     forward["gpu_kwh"] *= 1.0001
-    forward["counter_gpu_kwh"] *= 1.0001
+    forward["codecarbon_gpu_kwh"] *= 1.0001
     folder = run_logs.write_run(tmp_path / "edited", task, raw_windows=edited)
     report = upload(results, run_logs.zip_folder(folder, tmp_path / "edited.zip"), uploads=uploads)
     assert report.accepted, report.failures()
@@ -201,7 +201,7 @@ def _swap_repetitions_1_and_3(raw: list[dict]) -> None:
 def _each_float(change: Callable[[float], float]) -> Callable[[list[dict]], None]:
     def edit(raw: list[dict]) -> None:
         for window in raw:
-            for key in ("duration_s", "gpu_kwh", "cpu_kwh", "ram_kwh", "counter_gpu_kwh"):
+            for key in ("duration_s", "gpu_kwh", "cpu_kwh", "ram_kwh", "codecarbon_gpu_kwh"):
                 window[key] = change(window[key])
 
     return edit
@@ -406,7 +406,7 @@ def nonstandard_settings(tmp_path):
 
 def zero_gpu_phase(tmp_path):
     raw = run_logs.windows(TaskId.TEXT_CLASSIFICATION)
-    raw[1] |= {"gpu_kwh": 0.0, "counter_gpu_kwh": 0.0}  # repetition 1's forward window
+    raw[1] |= {"gpu_kwh": 0.0, "codecarbon_gpu_kwh": 0.0}  # repetition 1's forward window
     folder = run_logs.write_run(tmp_path / "run", raw_windows=raw)
     return run_logs.zip_folder(folder, tmp_path / "a.zip"), None, "GPU energy not positive: repetition 1 forward"
 
@@ -446,7 +446,7 @@ def tampered_summary_and_windows(tmp_path):
     def halve_windows(data: dict) -> None:
         for window in data["windows"]:
             window["gpu_kwh"] /= 2
-            window["counter_gpu_kwh"] /= 2
+            window["codecarbon_gpu_kwh"] /= 2
 
     def halve_phases(data: dict) -> None:
         for repetition in data["repetitions"]:
