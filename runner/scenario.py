@@ -46,7 +46,15 @@ from optimum_benchmark.scenarios.energy_star.config import EnergyStarConfig
 from optimum_benchmark.trackers.energy import Efficiency, Energy
 from optimum_benchmark.trackers.memory import Memory
 from pydantic import BaseModel, ConfigDict
-from transformers import AutoImageProcessor, AutoTokenizer, LogitsProcessor, LogitsProcessorList, ProcessorMixin
+from transformers import (
+    AutoImageProcessor,
+    AutoTokenizer,
+    LogitsProcessor,
+    LogitsProcessorList,
+    PreTrainedModel,
+    ProcessorMixin,
+)
+from transformers.core_model_loading import build_glob_alternation
 
 from core.models import EnergySource
 from runner.engine import ErrorClass, RunFailed
@@ -103,12 +111,32 @@ class AiesScenarioConfig(EnergyStarConfig):
             raise ValueError(f"workload must be generate, forward or call, got {self.workload!r}")
 
 
+class Tf32Flags(BaseModel):
+    """Whether float32 matmuls and convolutions may run as TF32 on the GPU (Ampere and later: 10 mantissa bits
+    instead of 23, faster and cheaper), as in force during the windows: an FP32 figure means less work with them on."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    cuda_matmul_allow_tf32: bool  # torch.backends.cuda.matmul.allow_tf32
+    cudnn_allow_tf32: bool  # torch.backends.cudnn.allow_tf32
+    float32_matmul_precision: str  # torch.get_float32_matmul_precision(): "highest" is full FP32
+
+
+def tf32_flags() -> Tf32Flags:
+    return Tf32Flags(
+        cuda_matmul_allow_tf32=torch.backends.cuda.matmul.allow_tf32,
+        cudnn_allow_tf32=torch.backends.cudnn.allow_tf32,
+        float32_matmul_precision=torch.get_float32_matmul_precision(),
+    )
+
+
 class Measurements(BaseModel):
     """The raw record of one run, written to measurements.json for the child and for auditors."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     windows: tuple[Window, ...]
+    tf32: Tf32Flags
     gpu_processes: tuple[GpuProcess, ...]  # seen between windows
     process_list_errors: tuple[str, ...]  # why NVML could not list them, when it could not
     cpu_source: EnergySource
@@ -354,8 +382,10 @@ class AiesScenario(Scenario[AiesScenarioConfig]):
             batches = self._prepare(raw)
             self._measured("load_model", None, lambda _: backend.load())
             _quiet(backend.pretrained_model)
+        check_weights_dtype(backend.pretrained_model, backend.config.torch_dtype)
         if self.on_gpu:
             check_devices(gpu_ids)
+        self.tf32 = tf32_flags()  # after the load: a model's own code could set them
         with failures_as("inference", "running the model"):
             self.progress.emit("warmup")
             sample = backend.prepare_inputs(dict(batches[0]))
@@ -371,6 +401,7 @@ class AiesScenario(Scenario[AiesScenarioConfig]):
             Path(MEASUREMENTS_FILE).write_text(
                 Measurements(
                     windows=tuple(self.windows),
+                    tf32=self.tf32,
                     gpu_processes=tuple(self.processes.values()),
                     process_list_errors=tuple(sorted(self.process_list_errors)),
                     cpu_source=cpu_source(self.tracker),
@@ -535,6 +566,36 @@ class AiesScenario(Scenario[AiesScenarioConfig]):
 
     def _windows(self, target: str) -> list[Window]:
         return [w for w in self.windows if w.target == target and w.repetition is not None]
+
+
+def check_weights_dtype(model: Any, torch_dtype: str | None) -> None:
+    """Every floating parameter loaded is in the run's precision: the setting alone does not prove it (a model's
+    code or config can cast, and a checkpoint can load as saved). A Diffusers pipeline's every torch component is
+    checked. Parameters only: buffers are not weights and models keep them in their own dtypes on purpose (integer
+    position ids, float32 rotary frequencies, normalisation statistics). A Transformers model's
+    `_keep_in_fp32_modules` stay float32 as Transformers' loading keeps them (its dtype plan), and only those."""
+    expected = getattr(torch, torch_dtype, None) if torch_dtype else None
+    if not isinstance(expected, torch.dtype) or not expected.is_floating_point:
+        raise RunFailed("measurement", f"the run names no floating precision to load the weights in: {torch_dtype!r}")
+    components = getattr(model, "components", None)
+    modules = (
+        {f"{name}.": c for name, c in components.items() if isinstance(c, torch.nn.Module)}
+        if isinstance(components, dict)
+        else {"": model}
+    )
+    for prefix, module in modules.items():
+        plan = module._get_dtype_plan(expected) if isinstance(module, PreTrainedModel) else {}
+        kept = build_glob_alternation(list(plan))[0] if plan else None
+        for name, parameter in module.named_parameters():
+            if not parameter.is_floating_point() or parameter.dtype == expected:
+                continue
+            if kept is not None and parameter.dtype == torch.float32 and kept.search(name):
+                continue
+            raise RunFailed(
+                "measurement",
+                f"the loaded weights are not in the run's precision: parameter {prefix}{name} is "
+                f"{str(parameter.dtype).removeprefix('torch.')}, expected {str(expected).removeprefix('torch.')}",
+            )
 
 
 def _quiet(model: Any) -> None:
