@@ -177,6 +177,11 @@ def _label_cell(result_id: str, release_query: str) -> str:
     return f"[PNG](/labels/{quote(result_id, safe='')}.png{release_query})"
 
 
+def hardware_text(gpu_name: str, gpu_count: int) -> str:
+    """The GPU model, with the count when a class C run took several: its score includes all of them."""
+    return one_line(gpu_name) if gpu_count <= 1 else f"{gpu_count} × {one_line(gpu_name)}"
+
+
 def display_table(rows: pd.DataFrame, *, release_id: str, columns: list[str] | None = None) -> pd.DataFrame:
     """The table a reader sees: rounded for display, links, bars; only the chosen optional columns."""
     highest = rows["score_wh"].max() if len(rows) else 1.0
@@ -192,7 +197,7 @@ def display_table(rows: pd.DataFrame, *, release_id: str, columns: list[str] | N
             "Provider": [one_line(provider) for provider in rows["provider"]],
             "Class": rows["size_class"].fillna("—").to_numpy(),
             "Parameters (B)": [significant(p / 1e9, 3) if pd.notna(p) else None for p in rows["parameters"]],
-            "Hardware": [one_line(hardware) for hardware in rows["hardware"]],
+            "Hardware": [hardware_text(h, n) for h, n in zip(rows["hardware"], rows["gpu_count"], strict=True)],
             "Measured": rows["measured_at"].dt.strftime("%Y-%m-%d").to_numpy(),
             "Label": [_label_cell(rid, release_query) for rid in rows["id"]],
             "Precision": [one_line(precision) for precision in rows["precision"]],

@@ -71,8 +71,8 @@ The class follows from the parameter count of the benchmarked revision. The limi
 reference's: memory M (GB) = 1.2 × P (billions of parameters), so 24 GB / 1.2 = 20 B and
 80 GB / 1.2 ≈ 66 B. Classes A and B run on one GPU, class C on several. Before a run, the runner
 checks the real need instead, FP16 weights (2 bytes a parameter) with 20 % overhead, about 2.4 GB
-per billion: a class B model over about 33 B parameters does not fit one H100 80GB in FP16, and is
-refused with that reason instead of failing halfway.
+per billion, and runs the model on the fewest GPUs that hold it, so that no idle GPU adds its draw
+to the score; the count is shown next to the hardware ("5 × NVIDIA H100 80GB HBM3").
 
 ## Releases
 
@@ -93,6 +93,15 @@ them, so its labels carry no stars ("Not rated yet").
 - All 10 repetitions are kept (the reference's latest runner dropped them), with full precision
   (the reference's summary rounded to 0.01 Wh and turned parse errors into 0).
 - Random weights (which the reference used for most tasks; fine for energy) are recorded on each result.
+- GPUs per run: the fewest that hold the model by the memory rule above, where the reference gave
+  class C every GPU of its machine. A class A or B model larger than one GPU's memory is refused with
+  that rule, not spread over two: the reference rates class B as "one H100", and ratings here are
+  per task, GPU model and class, with no GPU count, so a two-GPU class B run would be rated against
+  single-GPU ones while adding a second GPU's draw. The reference's 66 B limit assumes 1.2 GB per
+  billion parameters, half of what FP16 weights take, so on one H100 80GB (about 85.5 GB) class B
+  ends near 35 B parameters in FP16; larger class B models can run on a GPU with more memory (an
+  H200's 141 GB hold over 58 B), rated against that GPU's results. Class C results may differ in GPU
+  count inside their population; the count is shown beside each.
 - Runs on CPU-only machines (the local development loop) are scored on their estimated CPU energy,
   shown as hardware "CPU" and rated only against each other; the default view is the reference
   NVIDIA H100 80GB (HBM3). An H100 PCIe or NVL has another power envelope, so its results are rated

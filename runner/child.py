@@ -483,13 +483,14 @@ class Machine:
 
 
 def machine_for(spec: RunSpec, task: Task, parameters: int, model_name: str) -> Machine:
-    """The GPUs the model runs on (refused when it cannot fit), with the idle baseline, or the CPU."""
+    """The fewest GPUs the model fits on (refused when it cannot), with the idle baseline, or the CPU."""
     try:
         if spec.device == "cpu":
             check_fits_in_ram(parameters, task.precision, psutil.virtual_memory().total)
             return Machine(cpu_hardware(), [], None, None, None, None, [], [])
         visible = visible_gpus()
-        gpus = visible[: gpus_to_use(parameters, task.precision, [g.memory_bytes for g in visible])]
+        size_class = size_class_for(parameters) if task.has_size_classes else None
+        gpus = visible[: gpus_to_use(parameters, task.precision, [g.memory_bytes for g in visible], size_class)]
     except NoGpu as err:
         raise RunFailed("refused", f"device cuda was asked for, but {err}; use device cpu on this machine") from err
     except DoesNotFit as err:

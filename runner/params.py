@@ -9,7 +9,7 @@ import struct
 from collections.abc import Sequence
 from pathlib import Path
 
-from core.catalog import Precision, SizeClass, size_class_for
+from core.catalog import Precision, SizeClass
 
 # The methodology's memory estimate (§4): the weights plus 20 % for activations, caches and buffers.
 MEMORY_OVERHEAD = 1.2
@@ -70,24 +70,31 @@ def memory_needed_bytes(parameters: int, precision: Precision) -> int:
     return math.ceil(parameters * BYTES_PER_PARAMETER[precision] * MEMORY_OVERHEAD)
 
 
-def gpus_to_use(parameters: int, precision: Precision, gpu_memory_bytes: Sequence[int]) -> int:
-    """How many of the visible GPUs, in order, the model runs on: one for classes A and B (methodology §4:
-    they must run on one GPU), all of them for class C. Raises DoesNotFit with the reason."""
-    size_class = size_class_for(parameters)
-    count = len(gpu_memory_bytes) if size_class is SizeClass.C else 1
-    if size_class is SizeClass.C and count < 2:
-        raise DoesNotFit(
-            f"{parameters:,} parameters is class C (over 66 B), which needs several GPUs; this machine has "
-            f"{len(gpu_memory_bytes)}. Run it on a multi-GPU machine."
-        )
+def gpus_to_use(
+    parameters: int, precision: Precision, gpu_memory_bytes: Sequence[int], size_class: SizeClass | None
+) -> int:
+    """The fewest of the visible GPUs, in order, whose memory holds the model by the memory rule: every GPU
+    more would add its idle draw to the score. Only class C may take several (methodology §4: classes A and
+    B must run on one GPU, and are rated as one H100; `size_class` is None for a task without classes).
+    Raises DoesNotFit naming the rule when the GPUs it may take cannot hold the model."""
     needed = memory_needed_bytes(parameters, precision)
-    available = sum(gpu_memory_bytes[:count])
-    if needed > available:
-        raise DoesNotFit(
-            f"{parameters:,} parameters (class {size_class}) in {precision} need about {needed / 1e9:.1f} GB "
-            f"(weights + {MEMORY_OVERHEAD - 1:.0%}), more than the {available / 1e9:.1f} GB of {count} GPU(s) here."
-        )
-    return count
+    allowed = len(gpu_memory_bytes) if size_class is SizeClass.C else min(1, len(gpu_memory_bytes))
+    available = 0
+    for count, memory in enumerate(gpu_memory_bytes[:allowed], start=1):
+        available += memory
+        if needed <= available:
+            return count
+    rule = (
+        f"the memory rule, {BYTES_PER_PARAMETER[precision] * MEMORY_OVERHEAD:g} bytes a parameter in {precision} "
+        f"(weights + {MEMORY_OVERHEAD - 1:.0%})"
+    )
+    what = f"{parameters:,} parameters" + (f" (class {size_class})" if size_class else "")
+    if size_class is SizeClass.C:
+        where = f"the {available / 1e9:.1f} GB of all {allowed} GPU(s) here"
+    else:
+        one = "class A and B models" if size_class else "this task"
+        where = f"the {available / 1e9:.1f} GB of one GPU here, and {one} run on one GPU only (methodology §4)"
+    raise DoesNotFit(f"{what} need about {needed / 1e9:.1f} GB by {rule}, more than {where}.")
 
 
 def check_fits_in_ram(parameters: int, precision: Precision, ram_bytes: int) -> None:

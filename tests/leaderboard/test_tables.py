@@ -170,3 +170,24 @@ def test_label_links_name_the_view_they_come_from():
     )
     assert display_table(rows, release_id=LATEST)["Label"].tolist() == ["[PNG](/labels/a.png?release=latest)"]
     assert display_table(rows, release_id="2026-11")["Label"].tolist() == ["[PNG](/labels/a.png?release=2026-11)"]
+
+
+def test_the_hardware_column_shows_how_many_gpus_a_run_took(tmp_path):
+    repo = ResultsRepo(LocalStore(tmp_path / "results"))
+    five = Hardware(gpu_name="NVIDIA H100 80GB HBM3", gpu_count=5)
+    repo.add(
+        make_result(result_id="one", model_id="org/small", task=TaskId.TEXT_GENERATION, score_wh=2.0),
+        make_result(
+            result_id="five",
+            model_id="org/big",
+            task=TaskId.TEXT_GENERATION,
+            size_class=SizeClass.C,
+            hardware=five,
+            score_wh=90.0,
+        ),
+    )
+    rows = select_rows(LeaderboardData(repo).view(LATEST).frame, task=TaskId.TEXT_GENERATION.value)
+    assert display_table(rows, release_id=LATEST)["Hardware"].tolist() == [
+        "NVIDIA H100 80GB HBM3",
+        "5 × NVIDIA H100 80GB HBM3",
+    ]

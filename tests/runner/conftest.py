@@ -73,15 +73,18 @@ def assets(tmp_path_factory) -> Assets:
 
 
 class FakeNvml(SimpleNamespace):
-    """The part of pynvml that runner.hardware uses: two H100s drawing 70 W each, one foreign process."""
+    """The part of pynvml that runner.hardware uses: H100s (two unless told) drawing 70 W each."""
 
     class NVMLError(Exception):
         pass
 
     NVML_DEVICE_MIG_ENABLE = 1
 
-    def __init__(self, *, counter: bool = True, processes=(), listing: bool = True, enforced_mw: int = 700_000, mig=()):
+    def __init__(
+        self, *, counter: bool = True, processes=(), listing: bool = True, enforced_mw: int = 700_000, mig=(), count=2
+    ):
         super().__init__()
+        self.count = count  # how many 80 GiB H100s NVML sees (at most 10: one digit in the UUIDs)
         self.enforced_mw = enforced_mw
         self.counter = counter
         self.running = list(processes)
@@ -93,7 +96,7 @@ class FakeNvml(SimpleNamespace):
         pass
 
     def nvmlDeviceGetCount(self):
-        return 2
+        return self.count
 
     def nvmlDeviceGetHandleByIndex(self, index):
         return index

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core.catalog import TASKS, Precision, TaskId
+from core.catalog import TASKS, Precision, TaskId, size_class_for
 from runner.engine import RunFailed
 from runner.hardware import GpuProcess
 from runner.params import (
@@ -93,28 +93,44 @@ def test_memory_needed_is_the_weights_plus_a_fifth(parameters, precision, expect
         (8 * 10**9, Precision.FP16, [H100_BYTES], 1),  # class A on one H100
         (8 * 10**9, Precision.FP16, [H100_BYTES] * 4, 1),  # class A uses one GPU even when there are more
         (30 * 10**9, Precision.FP16, [H100_BYTES], 1),  # class B: 72 GB fits one H100
-        (70 * 10**9, Precision.FP16, [H100_BYTES] * 4, 4),  # class C spreads over every GPU: 168 GB in 320 GB
+        (70 * 10**9, Precision.FP16, [H100_BYTES] * 4, 3),  # class C: 168 GB needs 3, not all 4
+        (150 * 10**9, Precision.FP16, [H100_BYTES] * 8, 5),  # class C: 360 GB needs 5 of 8
+        (70 * 10**9, Precision.FP16, [192 * GB], 1),  # class C on one GPU that holds it: no idle GPU added
     ],
-    ids=["class-A", "class-A-several-gpus", "class-B", "class-C-on-four"],
+    ids=[
+        "class-A",
+        "class-A-several-gpus",
+        "class-B",
+        "class-C-fewest-of-four",
+        "class-C-fewest-of-8",
+        "class-C-big-gpu",
+    ],
 )
-def test_gpus_to_use(parameters, precision, gpus, expected):
-    assert gpus_to_use(parameters, precision, gpus) == expected
+def test_the_fewest_gpus_that_fit_are_used(parameters, precision, gpus, expected):
+    assert gpus_to_use(parameters, precision, gpus, size_class_for(parameters)) == expected
+
+
+def test_a_task_without_size_classes_runs_on_one_gpu():
+    with pytest.raises(DoesNotFit, match="this task run on one GPU only"):
+        gpus_to_use(70 * 10**9, Precision.FP16, [H100_BYTES] * 4, None)
 
 
 @pytest.mark.parametrize(
     ("parameters", "precision", "gpus", "message"),
     [
-        (70 * 10**9, Precision.FP16, [H100_BYTES], "70,000,000,000 parameters is class C"),
-        (70 * 10**9, Precision.FP16, [H100_BYTES] * 2, "need about 168.0 GB"),
-        (30 * 10**9, Precision.FP32, [H100_BYTES], "(class B) in float32 need about 144.0 GB"),
-        (12 * 10**9, Precision.FP16, [24 * GB], "more than the 24.0 GB of 1 GPU(s) here"),
+        (70 * 10**9, Precision.FP16, [H100_BYTES], "more than the 80.0 GB of all 1 GPU(s) here"),
+        (70 * 10**9, Precision.FP16, [H100_BYTES] * 2, "need about 168.0 GB by the memory rule"),
+        (30 * 10**9, Precision.FP32, [H100_BYTES], "(class B) need about 144.0 GB by the memory rule, 4.8 bytes"),
+        (12 * 10**9, Precision.FP16, [24 * GB], "more than the 24.0 GB of one GPU here"),
+        (40 * 10**9, Precision.FP16, [H100_BYTES] * 8, "class A and B models run on one GPU only"),
     ],
-    ids=["class-C-on-one-gpu", "class-C-too-big-for-two", "class-B-in-fp32", "class-A-on-a-small-gpu"],
+    ids=["class-C-on-one-gpu", "class-C-too-big-for-two", "class-B-in-fp32", "class-A-on-a-small-gpu", "class-B-40B"],
 )
-def test_a_model_that_cannot_fit_is_refused_with_the_reason(parameters, precision, gpus, message):
+def test_a_model_that_cannot_fit_is_refused_with_the_rule(parameters, precision, gpus, message):
     with pytest.raises(DoesNotFit) as refused:
-        gpus_to_use(parameters, precision, gpus)
+        gpus_to_use(parameters, precision, gpus, size_class_for(parameters))
     assert message in str(refused.value)
+    assert "the memory rule" in str(refused.value)
 
 
 def test_a_cpu_run_must_fit_in_ram():
@@ -162,12 +178,38 @@ def test_a_power_cap_is_recorded_for_the_gate(nvml, monkeypatch):
     monkeypatch.setattr(child, "IDLE_BASELINE_S", 0.1)
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     nvml(enforced_mw=450_000)
-    machine = _machine(70 * 10**9)  # class C: both GPUs, each capped at 450 W
+    machine = _machine(70 * 10**9)  # class C: 168 GB needs both GPUs, each capped at 450 W
     assert (machine.tdp_w, machine.enforced_limit_w) == (1400.0, 900.0)
 
 
-def test_a_class_c_model_spreads_over_every_gpu(two_gpus):
-    assert [g.index for g in _machine(70 * 10**9).gpus] == [0, 1]
+@pytest.fixture
+def eight_gpus(nvml, monkeypatch):
+    from runner import child
+
+    monkeypatch.setattr(child, "IDLE_BASELINE_S", 0.1)
+    monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
+    return nvml(count=8)
+
+
+def test_a_class_c_model_takes_the_fewest_gpus_that_fit_not_all(eight_gpus):
+    machine = _machine(150 * 10**9)  # 360 GB by the rule, 85.9 GB (80 GiB) a GPU: 5 of the 8
+    assert [g.index for g in machine.gpus] == [0, 1, 2, 3, 4]
+    assert machine.hardware.gpu_count == 5 and len(machine.hardware.gpu_uuids) == 5  # recorded on the Result
+    assert machine.tdp_w == 5 * 700.0
+
+
+def test_a_7b_model_runs_on_one_of_eight_gpus(eight_gpus):
+    assert _machine(7 * 10**9).hardware.gpu_count == 1
+
+
+def test_a_class_b_model_over_one_gpu_is_refused_with_the_rule(eight_gpus):
+    """Decision: classes A and B run on one GPU only (methodology §4), as the population they are rated in."""
+    with pytest.raises(RunFailed) as refused:
+        _machine(40 * 10**9)  # class B; 96 GB in FP16 by the rule, more than one 80 GiB GPU
+    assert refused.value.error_class == "refused"
+    message = str(refused.value)
+    assert "org/model: 40,000,000,000 parameters (class B) need about 96.0 GB by the memory rule" in message
+    assert "2.4 bytes a parameter in float16" in message and "run on one GPU only" in message
 
 
 def test_a_class_c_model_is_refused_on_one_gpu(two_gpus, monkeypatch):
@@ -175,7 +217,8 @@ def test_a_class_c_model_is_refused_on_one_gpu(two_gpus, monkeypatch):
     with pytest.raises(RunFailed) as refused:
         _machine(70 * 10**9)
     assert refused.value.error_class == "refused"
-    assert "70,000,000,000 parameters is class C (over 66 B), which needs several GPUs" in str(refused.value)
+    assert "(class C) need about 168.0 GB by the memory rule" in str(refused.value)
+    assert "of all 1 GPU(s) here" in str(refused.value)
 
 
 def test_an_unreadable_process_list_is_recorded_for_the_exclusivity_gate(nvml, monkeypatch):
