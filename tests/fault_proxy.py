@@ -29,6 +29,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar, Literal
 from urllib.parse import urlsplit
 
+from tests.hub_server import read_body
+
 Kind = Literal["500", "503", "429", "echo", "reset", "hang", "truncate", "html"]
 KINDS: tuple[Kind, ...] = ("500", "503", "429", "echo", "reset", "hang", "truncate", "html")
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "proxy-connection"}
@@ -119,7 +121,7 @@ class _Handler(BaseHTTPRequestHandler):
     do_HEAD = do_POST = do_PUT = do_DELETE = do_GET
 
     def _handle(self) -> None:
-        body = self._read_body()
+        body = read_body(self)
         proxy = self.server.proxy
         fault = proxy.take(self.command, urlsplit(self.path).path)
         if fault is None or fault.after or fault.kind in ("truncate", "html"):
@@ -146,18 +148,6 @@ class _Handler(BaseHTTPRequestHandler):
         html = (page * (len(payload) // len(page) + 1))[: len(payload)]
         kept = [(k, v) for k, v in headers if k.lower() != "content-type"] + [("Content-Type", "text/html")]
         return self._send(status, kept, html)
-
-    def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while (size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)) > 0:
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                pass
-            return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
 
     def _forward(self, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
         proxy = self.server.proxy

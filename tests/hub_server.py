@@ -684,16 +684,7 @@ class _Handler(BaseHTTPRequestHandler):
         self._reply(status, payload, headers)
 
     def _read_body(self) -> bytes:
-        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
-            chunks = []
-            while (size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)) > 0:
-                chunks.append(self.rfile.read(size))
-                self.rfile.readline()
-            while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                pass  # trailers
-            return b"".join(chunks)
-        length = int(self.headers.get("Content-Length") or 0)
-        return self.rfile.read(length) if length > 0 else b""
+        return read_body(self)
 
     def _reply(self, status: int, payload: object, headers: dict[str, str]) -> None:
         if isinstance(payload, bytes):
@@ -1179,3 +1170,17 @@ def safetensors_bytes(tensors: dict[str, tuple[str, list[int]]]) -> bytes:
     blob = json.dumps(header).encode()
     blob += b" " * (-len(blob) % 8)  # the format pads the header to 8 bytes
     return struct.pack("<Q", len(blob)) + blob + b"\0" * offset
+
+
+def read_body(handler: BaseHTTPRequestHandler) -> bytes:
+    """A request's body, chunked or with a Content-Length (also what tests/fault_proxy.py forwards)."""
+    if "chunked" in handler.headers.get("Transfer-Encoding", "").lower():
+        chunks = []
+        while (size := int(handler.rfile.readline().split(b";")[0].strip() or b"0", 16)) > 0:
+            chunks.append(handler.rfile.read(size))
+            handler.rfile.readline()
+        while handler.rfile.readline() not in (b"\r\n", b"\n", b""):
+            pass  # trailers
+        return b"".join(chunks)
+    length = int(handler.headers.get("Content-Length") or 0)
+    return handler.rfile.read(length) if length > 0 else b""
