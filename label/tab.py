@@ -16,7 +16,7 @@ from core.models import Release, ReviewStatus, Source
 from core.settings import Settings
 from core.store import NotFound
 from label.content import LabelData
-from leaderboard.tables import LATEST, LATEST_QUERY, LeaderboardData, labelled, significant
+from leaderboard.tables import LATEST, LATEST_QUERY, LeaderboardData, hardware_text, labelled, significant
 
 MAX_PRINTED_CHARS = 200  # of a stored name on a label
 NOT_RATED = "Not rated yet"
@@ -52,11 +52,10 @@ def label_for(data: LeaderboardData, result_id: str, release_id: str | None, lea
         if stars is not None:
             scored = f"{release.cut_at:%B %Y}"
             too_few = any(p.band_edges_wh is None for p in release.populations if result_id in p.result_ids)
-    hardware = row["hardware"] if row["gpu_count"] <= 1 else f"{row['gpu_count']} × {row['hardware']}"
     return LabelData(
         model_id=_printed(row["model_id"]),
         task_name=TASKS[TaskId(row["task"])].display_name,
-        hardware=_printed(hardware),
+        hardware=_printed(hardware_text(row["hardware"], row["gpu_count"])),
         energy_wh=float(row["score_wh"]),
         stars=stars,
         scored=scored,
