@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 
 from core.catalog import TASKS, TaskId
-from runner import child  # before the fake NVML: optimum-benchmark looks for the real module on import
+from runner import child, machine  # before the fake NVML: optimum-benchmark looks for the real module on import
 from runner.engine import RunFailed
 from runner.gpus import check_devices, synchronize, uuids_of
 from runner.hardware import visible_gpus
@@ -69,12 +69,12 @@ def test_device_ids_must_be_uuids():
 
 def test_the_child_measures_the_engines_gpus_opened_by_uuid(nvml, monkeypatch):
     fake = nvml()
-    monkeypatch.setattr(child, "IDLE_BASELINE_S", 0.1)
+    monkeypatch.setattr(machine, "IDLE_BASELINE_S", 0.1)
     monkeypatch.setenv("CUDA_VISIBLE_DEVICES", f"{GPU_1},{GPU_0}")  # as the engine sets it: GPU 1 first
     spec = RunSpec(model="org/model", task=TaskId.TEXT_GENERATION, device="cuda")
-    machine = child.machine_for(spec, TASKS[TaskId.TEXT_GENERATION], 8 * 10**9, "org/model")
-    assert [g.uuid for g in machine.gpus] == [GPU_1]  # torch's device 0
-    assert machine.hardware.gpu_uuids == (GPU_1,)
+    chosen = machine.machine_for(spec, TASKS[TaskId.TEXT_GENERATION], 8 * 10**9, "org/model")
+    assert [g.uuid for g in chosen.gpus] == [GPU_1]  # torch's device 0
+    assert chosen.hardware.gpu_uuids == (GPU_1,)
     assert fake.opened_by_uuid and set(fake.opened_by_uuid) == {GPU_1}
 
 

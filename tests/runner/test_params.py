@@ -145,7 +145,7 @@ GENERATION = TASKS[TaskId.TEXT_GENERATION]
 
 
 def _machine(parameters: int):
-    from runner.child import machine_for
+    from runner.machine import machine_for
 
     spec = RunSpec(model="org/model", task=TaskId.TEXT_GENERATION, device="cuda")
     return machine_for(spec, GENERATION, parameters, "org/model")
@@ -153,9 +153,7 @@ def _machine(parameters: int):
 
 @pytest.fixture
 def two_gpus(nvml, monkeypatch):
-    from runner import child
-
-    monkeypatch.setattr(child, "IDLE_BASELINE_S", 0.2)
+    monkeypatch.setattr("runner.machine.IDLE_BASELINE_S", 0.2)
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     return nvml(processes=[4242])
 
@@ -173,9 +171,7 @@ def test_a_class_a_model_runs_on_one_gpu_after_an_idle_baseline(two_gpus):
 
 
 def test_a_power_cap_is_recorded_for_the_gate(nvml, monkeypatch):
-    from runner import child
-
-    monkeypatch.setattr(child, "IDLE_BASELINE_S", 0.1)
+    monkeypatch.setattr("runner.machine.IDLE_BASELINE_S", 0.1)
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     nvml(enforced_mw=450_000)
     machine = _machine(70 * 10**9)  # class C: 168 GB needs both GPUs, each capped at 450 W
@@ -184,9 +180,7 @@ def test_a_power_cap_is_recorded_for_the_gate(nvml, monkeypatch):
 
 @pytest.fixture
 def eight_gpus(nvml, monkeypatch):
-    from runner import child
-
-    monkeypatch.setattr(child, "IDLE_BASELINE_S", 0.1)
+    monkeypatch.setattr("runner.machine.IDLE_BASELINE_S", 0.1)
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     return nvml(count=8)
 
@@ -222,9 +216,7 @@ def test_a_class_c_model_is_refused_on_one_gpu(two_gpus, monkeypatch):
 
 
 def test_an_unreadable_process_list_is_recorded_for_the_exclusivity_gate(nvml, monkeypatch):
-    from runner import child
-
-    monkeypatch.setattr(child, "IDLE_BASELINE_S", 0.2)
+    monkeypatch.setattr("runner.machine.IDLE_BASELINE_S", 0.2)
     monkeypatch.delenv("CUDA_VISIBLE_DEVICES", raising=False)
     nvml(listing=False)
     machine = _machine(10**9)

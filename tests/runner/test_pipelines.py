@@ -36,7 +36,9 @@ def pipelines(assets, tmp_path_factory) -> dict[str, Path]:
 
 
 def _count(folder: Path) -> tuple[int, str]:
-    from runner.child import Resolved, count_parameters, pipeline_index
+    from runner.counting import count_parameters
+    from runner.model_checks import pipeline_index
+    from runner.resolve import Resolved
 
     spec = RunSpec(model=str(folder), task=TaskId.IMAGE_GENERATION, device="cpu")
     model = Resolved(path=folder, name="local/pipeline", revision=None)
@@ -112,7 +114,7 @@ def test_a_run_refuses_before_loading_anything(assets, tmp_path, monkeypatch, mo
     ],
 )
 def test_the_task_decides_the_library(tmp_path, task, files, error_class, message):
-    from runner.child import is_pipeline
+    from runner.model_checks import is_pipeline
 
     for name in files:
         (tmp_path / name).write_text("{}")
@@ -148,7 +150,7 @@ def test_a_quantized_checkpoint_is_refused_before_loading(tmp_path, monkeypatch)
 
 
 def test_a_pipeline_for_image_generation_is_a_pipeline(pipelines):
-    from runner.child import is_pipeline
+    from runner.model_checks import is_pipeline
 
     spec = RunSpec(model=str(pipelines["safetensors"]), task=TaskId.IMAGE_GENERATION, device="cpu")
     assert is_pipeline(spec, IMAGE_GENERATION, pipelines["safetensors"])
@@ -162,7 +164,7 @@ def test_a_pipeline_for_image_generation_is_a_pipeline(pipelines):
     ],
 )
 def test_a_pipeline_with_code_of_its_own_needs_trust_remote_code(tmp_path, index, code_file):
-    from runner.child import check_pipeline_code
+    from runner.model_checks import check_pipeline_code
 
     (tmp_path / code_file).parent.mkdir(parents=True, exist_ok=True)
     (tmp_path / code_file).write_text("raise RuntimeError('never runs')\n")
@@ -174,7 +176,7 @@ def test_a_pipeline_with_code_of_its_own_needs_trust_remote_code(tmp_path, index
 
 
 def test_a_standard_pipeline_needs_no_code_of_its_own(pipelines):
-    from runner.child import check_pipeline_code, pipeline_index
+    from runner.model_checks import check_pipeline_code, pipeline_index
 
     folder = pipelines["safetensors"]
     spec = RunSpec(model=str(folder), task=TaskId.IMAGE_GENERATION, device="cpu")

@@ -382,7 +382,7 @@ def test_a_worker_stops_when_a_benchmark_survives_sigkill(repos, tmp_path):
 
 def test_a_local_dataset_copy_is_recorded_as_the_hub_dataset_it_copies(repos, tmp_path):
     from core.catalog import TASKS
-    from runner.child import resolve_dataset
+    from runner.resolve import resolve_dataset
 
     (tmp_path / "models" / "local" / "tiny").mkdir(parents=True)
     copy = tmp_path / "datasets" / "text_classification"
@@ -443,7 +443,7 @@ def test_hub_models_are_downloaded_at_their_revision_first(repos, tmp_path, hub_
 
 
 def test_the_tasks_hub_dataset_is_downloaded_when_no_local_copy_exists(repos, tmp_path, hub_server, hub_api):
-    from runner.child import hub_snapshot
+    from runner.resolve import hub_snapshot
 
     requests, _ = repos
     rows = b'{"text": "a fine film"}\n{"text": "a dull one"}\n'
@@ -465,7 +465,7 @@ def test_the_tasks_hub_dataset_is_downloaded_when_no_local_copy_exists(repos, tm
 
 
 def test_hub_snapshot_reads_only_cache_snapshot_folders():
-    from runner.child import hub_snapshot
+    from runner.resolve import hub_snapshot
 
     sha = "c" * 40
     assert hub_snapshot(Path(f"/c/datasets--Org--My--Set/snapshots/{sha}")) == ("Org/My--Set", sha)
